@@ -1,0 +1,14 @@
+// Regenerates generated/ from openapi.yaml with the generator and options pinned in openapitools.json.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+rmSync(path.join(root, 'generated'), { recursive: true, force: true });
+execFileSync('npx', ['--no-install', 'openapi-generator-cli', 'generate', '--generator-key', 'audio'], {
+  cwd: root,
+  env: { ...process.env, PWD: root },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});

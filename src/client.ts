@@ -1,0 +1,40 @@
+import axios, { type AxiosInstance } from 'axios';
+import { AudioApi } from '../generated/api/audio-api';
+import { VoicesApi } from '../generated/api/voices-api';
+import { Configuration } from '../generated/configuration';
+import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
+import { toTogetherError } from './errors';
+import { StreamingFormData } from './multipart';
+
+export interface ClientOptions extends ConnectionOptions {
+  /** Headers sent with every request (the Authorization header is always the client's own). */
+  defaultHeaders?: Record<string, string>;
+}
+
+/**
+ * The entry point: one Configuration and one private axios instance (never the global one),
+ * shared by every generated API class.
+ */
+export class TogetherAudio {
+  readonly baseURL: string;
+  readonly configuration: Configuration;
+  readonly axios: AxiosInstance;
+  /** Generated client for /audio/speech, /audio/transcriptions and /audio/translations. */
+  readonly audio: AudioApi;
+  /** Generated client for /voices. */
+  readonly voices: VoicesApi;
+
+  constructor(options: ClientOptions = {}) {
+    this.baseURL = resolveBaseURL(options);
+    const apiKey = resolveApiKey(options);
+    this.axios = axios.create({ headers: { ...options.defaultHeaders } });
+    this.axios.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toTogetherError(error)));
+    this.configuration = new Configuration({
+      basePath: this.baseURL,
+      accessToken: apiKey,
+      formDataCtor: StreamingFormData,
+    });
+    this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
+    this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
+  }
+}

@@ -1,0 +1,46 @@
+import { BASE_PATH } from '../generated/base';
+
+/** Options shared by the HTTP client and the realtime clients. */
+export interface ConnectionOptions {
+  /** API key; defaults to the `TOGETHER_API_KEY` environment variable. */
+  apiKey?: string;
+  /** API root such as `https://api.together.ai/v1`; defaults to `TOGETHER_BASE_URL`, then the spec's server. */
+  baseURL?: string;
+}
+
+export const API_KEY_ENV = 'TOGETHER_API_KEY';
+export const BASE_URL_ENV = 'TOGETHER_BASE_URL';
+
+export class MissingApiKeyError extends Error {
+  constructor() {
+    super(
+      `No API key: pass { apiKey } to the client or set the ${API_KEY_ENV} environment variable.`,
+    );
+    this.name = 'MissingApiKeyError';
+  }
+}
+
+export function resolveBaseURL(options: ConnectionOptions = {}): string {
+  const url = options.baseURL ?? nonEmpty(process.env[BASE_URL_ENV]) ?? BASE_PATH;
+  try {
+    new URL(url);
+  } catch {
+    throw new TypeError(`Invalid baseURL ${JSON.stringify(url)}: expected an absolute http(s) URL.`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Returns a function that yields the API key. The key lives only in this closure, so it never
+ * shows up as a property of a client or configuration object that an error or a log could print.
+ * Throws MissingApiKeyError at once when no key is available.
+ */
+export function resolveApiKey(options: ConnectionOptions = {}): () => string {
+  const key = nonEmpty(options.apiKey) ?? nonEmpty(process.env[API_KEY_ENV]);
+  if (key === undefined) throw new MissingApiKeyError();
+  return () => key;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

@@ -1,0 +1,23 @@
+export * from '../generated';
+export { TogetherAudio, type ClientOptions } from './client';
+export {
+  API_KEY_ENV,
+  BASE_URL_ENV,
+  MissingApiKeyError,
+  resolveApiKey,
+  resolveBaseURL,
+  type ConnectionOptions,
+} from './config';
+export { StreamingFormData, DEFAULT_UPLOAD_FILENAME } from './multipart';
+export {
+  TogetherAudioError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  APIConnectionError,
+} from './errors';

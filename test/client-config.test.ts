@@ -1,0 +1,57 @@
+import { TogetherAudio, MissingApiKeyError, resolveBaseURL } from '../src';
+import { FakeTogether, sendJson } from './support/fake-together';
+
+const savedEnv = { ...process.env };
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+describe('host and token resolution', () => {
+  it('defaults to the spec server', () => {
+    delete process.env.TOGETHER_BASE_URL;
+    expect(resolveBaseURL()).toBe('https://api.together.ai/v1');
+    expect(new TogetherAudio({ apiKey: 'k' }).baseURL).toBe('https://api.together.ai/v1');
+  });
+
+  it('prefers the option, then TOGETHER_BASE_URL', () => {
+    process.env.TOGETHER_BASE_URL = 'http://127.0.0.1:9/env/';
+    expect(new TogetherAudio({ apiKey: 'k' }).baseURL).toBe('http://127.0.0.1:9/env');
+    expect(new TogetherAudio({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/opt' }).baseURL).toBe('http://127.0.0.1:9/opt');
+  });
+
+  it('rejects a base URL that is not absolute', () => {
+    expect(() => new TogetherAudio({ apiKey: 'k', baseURL: 'api.together.ai' })).toThrow(/Invalid baseURL/);
+  });
+
+  it('names TOGETHER_API_KEY when no key is given, before any network I/O', async () => {
+    const server = await FakeTogether.start();
+    try {
+      delete process.env.TOGETHER_API_KEY;
+      expect(() => new TogetherAudio({ baseURL: server.baseURL })).toThrow(MissingApiKeyError);
+      expect(() => new TogetherAudio({ baseURL: server.baseURL, apiKey: '  ' })).toThrow(/TOGETHER_API_KEY/);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads the key and host from the environment and sends them', async () => {
+    const server = await FakeTogether.start();
+    try {
+      server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+      process.env.TOGETHER_API_KEY = 'env-key';
+      process.env.TOGETHER_BASE_URL = server.baseURL;
+      const client = new TogetherAudio();
+      await client.voices.listVoices();
+      expect(server.requests[0].headers.authorization).toBe('Bearer env-key');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the key out of the client and its configuration when printed', () => {
+    const client = new TogetherAudio({ apiKey: 'sk-secret-value' });
+    const printed = require('node:util').inspect(client, { depth: 10 }) + JSON.stringify(client.configuration);
+    expect(printed).not.toContain('sk-secret-value');
+  });
+});
