@@ -45,6 +45,9 @@ export class InternalServerError extends APIError { override name = 'InternalSer
 /** No response arrived: the connection failed or was reset. */
 export class APIConnectionError extends TogetherAudioError { override name = 'APIConnectionError'; }
 
+/** A server-sent event stream was malformed or ended without `data: [DONE]`. */
+export class StreamError extends TogetherAudioError { override name = 'StreamError'; }
+
 const errorClassByStatus: Record<number, typeof APIError> = {
   400: BadRequestError,
   401: AuthenticationError,

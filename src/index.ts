@@ -20,4 +20,6 @@ export {
   RateLimitError,
   InternalServerError,
   APIConnectionError,
+  StreamError,
 } from './errors';
+export type { RequestOptions } from './request-options';
