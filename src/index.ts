@@ -23,3 +23,14 @@ export {
   StreamError,
 } from './errors';
 export type { RequestOptions } from './request-options';
+export {
+  blockAlign,
+  pcmFormatForSpeech,
+  pcmToWav,
+  validatePcmFormat,
+  wavHeader,
+  wavStream,
+  writeWavFile,
+  type PcmEncoding,
+  type PcmFormat,
+} from './wav';

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { path as ffprobePath } from '@ffprobe-installer/ffprobe';
+import { pcmFormatForSpeech, pcmToWav, wavHeader, wavStream, writeWavFile, type PcmFormat } from '../src';
+import { parseWav } from './support/wav-reader';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'together-wav-'));
+
+function probe(file: string): { codec_name: string; sample_rate: string; channels: number; bits_per_sample: number; duration: string } {
+  const output = execFileSync(ffprobePath, ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' });
+  return JSON.parse(output).streams[0];
+}
+
+async function* chunksOf(data: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+}
+
+const cases: Array<{ format: PcmFormat; formatTag: number; bits: number; codec: string }> = [
+  { format: { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 }, formatTag: 1, bits: 16, codec: 'pcm_s16le' },
+  { format: { encoding: 'pcm_f32le', sampleRate: 44100, channels: 2 }, formatTag: 3, bits: 32, codec: 'pcm_f32le' },
+  { format: { encoding: 'pcm_mulaw', sampleRate: 8000, channels: 1 }, formatTag: 7, bits: 8, codec: 'pcm_mulaw' },
+  { format: { encoding: 'pcm_alaw', sampleRate: 16000, channels: 1 }, formatTag: 6, bits: 8, codec: 'pcm_alaw' },
+];
+
+describe.each(cases)('WAV for $format.encoding', ({ format, formatTag, bits, codec }) => {
+  const frames = format.sampleRate / 2; // half a second
+  const pcm = Buffer.alloc(frames * format.channels * (bits / 8), 0x11);
+
+  it('writes every header field correctly', () => {
+    const wav = pcmToWav(pcm, format);
+    const header = parseWav(wav);
+    const extended = formatTag !== 1;
+    expect(header).toEqual({
+      riff: 'RIFF',
+      riffSize: wav.length - 8,
+      wave: 'WAVE',
+      fmtSize: extended ? 18 : 16,
+      formatTag,
+      channels: format.channels,
+      sampleRate: format.sampleRate,
+      byteRate: format.sampleRate * format.channels * (bits / 8),
+      blockAlign: format.channels * (bits / 8),
+      bitsPerSample: bits,
+      ...(extended ? { cbSize: 0, factSampleLength: frames } : {}),
+      dataSize: pcm.length,
+      dataOffset: wav.length - pcm.length,
+    });
+    expect(Buffer.compare(wav.subarray(header.dataOffset), pcm)).toBe(0);
+  });
+
+  it('is read by ffprobe with the right codec, rate, channels and duration', async () => {
+    const file = path.join(dir, `${format.encoding}.wav`);
+    await writeWavFile(file, chunksOf(pcm, 4096), format);
+    expect(Buffer.compare(readFileSync(file), pcmToWav(pcm, format))).toBe(0);
+    const stream = probe(file);
+    expect(stream).toMatchObject({ codec_name: codec, sample_rate: String(format.sampleRate), channels: format.channels, bits_per_sample: bits });
+    expect(Number(stream.duration)).toBeCloseTo(0.5, 2);
+  });
+
+  it('streams with "unknown" sizes that ffprobe still reads', async () => {
+    const file = path.join(dir, `${format.encoding}-stream.wav`);
+    await pipeline(wavStream(chunksOf(pcm, 1000), format), createWriteStream(file));
+    const written = readFileSync(file);
+    expect(parseWav(written)).toMatchObject({ riffSize: 0xffffffff, dataSize: 0xffffffff, formatTag });
+    expect(Buffer.compare(written.subarray(wavHeader(format).length), pcm)).toBe(0);
+    expect(probe(file)).toMatchObject({ codec_name: codec, sample_rate: String(format.sampleRate), channels: format.channels });
+  });
+});
+
+describe('writeWavFile', () => {
+  it('pads an odd-length data chunk and keeps the data size exact', async () => {
+    const file = path.join(dir, 'odd.wav');
+    const pcm = Buffer.from([1, 2, 3]);
+    const result = await writeWavFile(file, chunksOf(pcm, 2), { encoding: 'pcm_mulaw', sampleRate: 8000, channels: 1 });
+    const written = readFileSync(file);
+    expect(result.bytes).toBe(written.length);
+    expect(written.length % 2).toBe(0);
+    expect(parseWav(written)).toMatchObject({ dataSize: 3, riffSize: written.length - 8, factSampleLength: 3 });
+  });
+
+  it('removes the partial file when the source fails', async () => {
+    const file = path.join(dir, 'failed.wav');
+    writeFileSync(file, 'old');
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(10);
+      throw new Error('source broke');
+    }
+    await expect(writeWavFile(file, failing(), { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 })).rejects.toThrow('source broke');
+    expect(() => readFileSync(file)).toThrow(/ENOENT/);
+  });
+});
+
+describe('pcmFormatForSpeech', () => {
+  it('follows the request for Cartesia, with the spec defaults', () => {
+    expect(pcmFormatForSpeech({ model: 'cartesia/sonic' })).toEqual({ encoding: 'pcm_f32le', sampleRate: 44100, channels: 1 });
+    expect(pcmFormatForSpeech({ model: 'cartesia/sonic', response_encoding: 'pcm_mulaw', sample_rate: 8000 })).toEqual({
+      encoding: 'pcm_mulaw',
+      sampleRate: 8000,
+      channels: 1,
+    });
+  });
+
+  it('uses pcm_s16le at 24000 Hz for Orpheus and Kokoro whatever the request says', () => {
+    for (const model of ['canopylabs/orpheus-3b-0.1-ft', 'hexgrad/Kokoro-82M']) {
+      expect(pcmFormatForSpeech({ model, response_encoding: 'pcm_f32le', sample_rate: 44100 })).toEqual({ encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 });
+    }
+  });
+
+  it('lets the caller override, and rejects nonsense before anything is written', () => {
+    expect(pcmFormatForSpeech({ model: 'new/model' }, { encoding: 'pcm_s16le', sampleRate: 22050 })).toEqual({ encoding: 'pcm_s16le', sampleRate: 22050, channels: 1 });
+    expect(() => pcmFormatForSpeech({ model: 'cartesia/sonic' }, { sampleRate: 0 })).toThrow(/sampleRate/);
+    expect(() => pcmFormatForSpeech({ model: 'cartesia/sonic' }, { channels: 1.5 })).toThrow(/channels/);
+    expect(() => wavHeader({ encoding: 'pcm_u8' as never, sampleRate: 8000, channels: 1 })).toThrow(/Unknown PCM encoding/);
+  });
+});
