@@ -22,11 +22,11 @@ import { DUMMY_BASE_URL, assertParamExists, setApiKeyToObject, setBasicAuthToObj
 // @ts-ignore
 import { BASE_PATH, COLLECTION_FORMATS, type RequestArgs, BaseAPI, RequiredError, operationServerMap } from '../base';
 // @ts-ignore
+import type { AudioFile } from '../models';
+// @ts-ignore
 import type { AudioSpeechRequest } from '../models';
 // @ts-ignore
 import type { AudioSpeechStreamResponse } from '../models';
-// @ts-ignore
-import type { AudioTranscriptionRequestFile } from '../models';
 // @ts-ignore
 import type { AudioTranscriptionResponse } from '../models';
 // @ts-ignore
@@ -88,7 +88,7 @@ export const AudioApiAxiosParamCreator = function (configuration?: Configuration
         /**
          * 
          * @summary Transcribe audio
-         * @param {Blob | Buffer | NodeJS.ReadableStream | string} file 
+         * @param {AudioFile} file 
          * @param {TranscriptionModel} [model] 
          * @param {string} [language] ISO 639-1 code of the spoken language, or &#x60;auto&#x60; to detect it.
          * @param {string} [prompt] Text that biases decoding.
@@ -101,7 +101,7 @@ export const AudioApiAxiosParamCreator = function (configuration?: Configuration
          * @param {*} [options] Override http request option.
          * @throws {RequiredError}
          */
-        audioTranscriptions: async (file: Blob | Buffer | NodeJS.ReadableStream | string, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, diarize?: boolean, minSpeakers?: number, maxSpeakers?: number, options: RawAxiosRequestConfig = {}): Promise<RequestArgs> => {
+        audioTranscriptions: async (file: AudioFile, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, diarize?: boolean, minSpeakers?: number, maxSpeakers?: number, options: RawAxiosRequestConfig = {}): Promise<RequestArgs> => {
             // verify required parameter 'file' is not null or undefined
             assertParamExists('audioTranscriptions', 'file', file)
             const localVarPath = `/audio/transcriptions`;
@@ -181,7 +181,7 @@ export const AudioApiAxiosParamCreator = function (configuration?: Configuration
         /**
          * 
          * @summary Translate audio into English text
-         * @param {Blob | Buffer | NodeJS.ReadableStream | string} file 
+         * @param {AudioFile} file 
          * @param {TranscriptionModel} [model] 
          * @param {string} [language] ISO 639-1 code of the output language; English when omitted.
          * @param {string} [prompt] Text that biases decoding.
@@ -191,7 +191,7 @@ export const AudioApiAxiosParamCreator = function (configuration?: Configuration
          * @param {*} [options] Override http request option.
          * @throws {RequiredError}
          */
-        audioTranslations: async (file: Blob | Buffer | NodeJS.ReadableStream | string, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, options: RawAxiosRequestConfig = {}): Promise<RequestArgs> => {
+        audioTranslations: async (file: AudioFile, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, options: RawAxiosRequestConfig = {}): Promise<RequestArgs> => {
             // verify required parameter 'file' is not null or undefined
             assertParamExists('audioTranslations', 'file', file)
             const localVarPath = `/audio/translations`;
@@ -281,7 +281,7 @@ export const AudioApiFp = function(configuration?: Configuration) {
         /**
          * 
          * @summary Transcribe audio
-         * @param {Blob | Buffer | NodeJS.ReadableStream | string} file 
+         * @param {AudioFile} file 
          * @param {TranscriptionModel} [model] 
          * @param {string} [language] ISO 639-1 code of the spoken language, or &#x60;auto&#x60; to detect it.
          * @param {string} [prompt] Text that biases decoding.
@@ -294,7 +294,7 @@ export const AudioApiFp = function(configuration?: Configuration) {
          * @param {*} [options] Override http request option.
          * @throws {RequiredError}
          */
-        async audioTranscriptions(file: Blob | Buffer | NodeJS.ReadableStream | string, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, diarize?: boolean, minSpeakers?: number, maxSpeakers?: number, options?: RawAxiosRequestConfig): Promise<(axios?: AxiosInstance, basePath?: string) => AxiosPromise<AudioTranscriptionResponse>> {
+        async audioTranscriptions(file: AudioFile, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, diarize?: boolean, minSpeakers?: number, maxSpeakers?: number, options?: RawAxiosRequestConfig): Promise<(axios?: AxiosInstance, basePath?: string) => AxiosPromise<AudioTranscriptionResponse>> {
             const localVarAxiosArgs = await localVarAxiosParamCreator.audioTranscriptions(file, model, language, prompt, responseFormat, temperature, timestampGranularities, diarize, minSpeakers, maxSpeakers, options);
             const localVarOperationServerIndex = configuration?.serverIndex ?? 0;
             const localVarOperationServerBasePath = operationServerMap['AudioApi.audioTranscriptions']?.[localVarOperationServerIndex]?.url;
@@ -303,7 +303,7 @@ export const AudioApiFp = function(configuration?: Configuration) {
         /**
          * 
          * @summary Translate audio into English text
-         * @param {Blob | Buffer | NodeJS.ReadableStream | string} file 
+         * @param {AudioFile} file 
          * @param {TranscriptionModel} [model] 
          * @param {string} [language] ISO 639-1 code of the output language; English when omitted.
          * @param {string} [prompt] Text that biases decoding.
@@ -313,7 +313,7 @@ export const AudioApiFp = function(configuration?: Configuration) {
          * @param {*} [options] Override http request option.
          * @throws {RequiredError}
          */
-        async audioTranslations(file: Blob | Buffer | NodeJS.ReadableStream | string, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, options?: RawAxiosRequestConfig): Promise<(axios?: AxiosInstance, basePath?: string) => AxiosPromise<AudioTranslationResponse>> {
+        async audioTranslations(file: AudioFile, model?: TranscriptionModel, language?: string, prompt?: string, responseFormat?: TranscriptionResponseFormat, temperature?: number, timestampGranularities?: TimestampGranularities, options?: RawAxiosRequestConfig): Promise<(axios?: AxiosInstance, basePath?: string) => AxiosPromise<AudioTranslationResponse>> {
             const localVarAxiosArgs = await localVarAxiosParamCreator.audioTranslations(file, model, language, prompt, responseFormat, temperature, timestampGranularities, options);
             const localVarOperationServerIndex = configuration?.serverIndex ?? 0;
             const localVarOperationServerBasePath = operationServerMap['AudioApi.audioTranslations']?.[localVarOperationServerIndex]?.url;
@@ -405,7 +405,7 @@ export interface AudioApiAudioSpeechRequest {
  * Request parameters for audioTranscriptions operation in AudioApi.
  */
 export interface AudioApiAudioTranscriptionsRequest {
-    readonly file: Blob | Buffer | NodeJS.ReadableStream | string
+    readonly file: AudioFile
 
     readonly model?: TranscriptionModel
 
@@ -445,7 +445,7 @@ export interface AudioApiAudioTranscriptionsRequest {
  * Request parameters for audioTranslations operation in AudioApi.
  */
 export interface AudioApiAudioTranslationsRequest {
-    readonly file: Blob | Buffer | NodeJS.ReadableStream | string
+    readonly file: AudioFile
 
     readonly model?: TranscriptionModel
 

@@ -1,3 +1,4 @@
+export * from './audio-file';
 export * from './audio-output-delta-event';
 export * from './audio-output-done-event';
 export * from './audio-speech-request';
@@ -7,7 +8,6 @@ export * from './audio-speech-stream-event';
 export * from './audio-speech-stream-response';
 export * from './audio-task';
 export * from './audio-transcription-json-response';
-export * from './audio-transcription-request-file';
 export * from './audio-transcription-response';
 export * from './audio-transcription-segment';
 export * from './audio-transcription-speaker-segment';

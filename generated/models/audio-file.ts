@@ -15,9 +15,9 @@
 
 
 /**
- * @type AudioTranscriptionRequestFile
+ * @type AudioFile
  * The audio, as an uploaded file or a public URL.
  */
-export type AudioTranscriptionRequestFile = File | string;
+export type AudioFile = Blob | Buffer | NodeJS.ReadableStream | string;
 
 
