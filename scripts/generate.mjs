@@ -3,9 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureGeneratorJar } from './ensure-generator-jar.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+ensureGeneratorJar(root);
 rmSync(path.join(root, 'generated'), { recursive: true, force: true });
 execFileSync('npx', ['--no-install', 'openapi-generator-cli', 'generate', '--generator-key', 'audio'], {
   cwd: root,
