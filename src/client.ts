@@ -5,6 +5,7 @@ import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import { toTogetherError } from './errors';
 import { StreamingFormData } from './multipart';
+import { Speech } from './speech';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -23,6 +24,8 @@ export class TogetherAudio {
   readonly audio: AudioApi;
   /** Generated client for /voices. */
   readonly voices: VoicesApi;
+  /** Text to speech: whole, streamed PCM, or straight to a (WAV) file. */
+  readonly speech: Speech;
 
   constructor(options: ClientOptions = {}) {
     this.baseURL = resolveBaseURL(options);
@@ -36,5 +39,6 @@ export class TogetherAudio {
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
     this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
+    this.speech = new Speech(this.audio);
   }
 }

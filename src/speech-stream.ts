@@ -1,0 +1,113 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { Readable } from 'node:stream';
+import type { AudioSpeechStreamChunk } from '../generated/models';
+import { StreamError } from './errors';
+
+/** The `data` of the event that ends a speech stream. */
+export const STREAM_DONE_SENTINEL = '[DONE]';
+
+/**
+ * Decodes the server-sent events of a streamed `/audio/speech` response into the PCM bytes they
+ * carry, one Buffer per event, in order.
+ *
+ * Each event's data is JSON holding an `audio.tts.chunk`. The spec describes it wrapped as
+ * `{"data": {object, model, b64}}` (AudioSpeechStreamEvent); the chunk is also accepted unwrapped at
+ * the top level, since that is the other shape Together's servers and SDKs have used. The stream
+ * must end with `data: [DONE]`: a malformed event, an `error` event, or a body that ends (or
+ * breaks off) before the sentinel raises StreamError.
+ *
+ * The body is always destroyed when iteration stops, whether it finished, failed, or the consumer
+ * broke out early, so the socket is released. An aborted `signal` stops the stream with its reason.
+ */
+export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+  const decoded: Buffer[] = [];
+  let sawDone = false;
+  let failure: Error | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      if (sawDone || failure) return;
+      if (event.data === STREAM_DONE_SENTINEL) {
+        sawDone = true;
+        return;
+      }
+      try {
+        decoded.push(pcmOf(event));
+      } catch (error) {
+        failure = error as Error;
+      }
+    },
+  });
+  const text = new TextDecoder();
+  const abort = () => body.destroy(abortReason(signal));
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    if (signal?.aborted) throw abortReason(signal);
+    for await (const chunk of body) {
+      parser.feed(text.decode(chunk as Buffer, { stream: true }));
+      while (decoded.length > 0) yield decoded.shift() as Buffer;
+      if (failure) throw failure;
+      if (sawDone) return;
+    }
+    parser.feed(text.decode());
+    parser.reset({ consume: true });
+    while (decoded.length > 0) yield decoded.shift() as Buffer;
+    if (failure) throw failure;
+    if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);
+  } catch (error) {
+    if (signal?.aborted) throw abortReason(signal);
+    if (error instanceof StreamError) throw error;
+    throw new StreamError(`The speech stream broke off before data: ${STREAM_DONE_SENTINEL}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+function pcmOf(event: EventSourceMessage): Buffer {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(event.data);
+  } catch {
+    throw new StreamError(`Malformed speech stream event: data is not JSON: ${preview(event.data)}`);
+  }
+  const serverError = errorMessageOf(payload);
+  if (serverError !== undefined) throw new StreamError(`The server reported an error mid-stream: ${serverError}`);
+  const chunk = chunkOf(payload);
+  if (chunk === undefined) {
+    throw new StreamError(`Malformed speech stream event: no audio.tts.chunk with a base64 "b64" field: ${preview(event.data)}`);
+  }
+  return Buffer.from(chunk.b64, 'base64');
+}
+
+/** The chunk, wrapped in `data` (as the spec describes) or at the top level. */
+function chunkOf(payload: unknown): Pick<AudioSpeechStreamChunk, 'b64'> | undefined {
+  if (!isObject(payload)) return undefined;
+  const candidate = isObject(payload.data) ? payload.data : payload;
+  if (typeof candidate.b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(candidate.b64)) return undefined;
+  return { b64: candidate.b64 };
+}
+
+function errorMessageOf(payload: unknown): string | undefined {
+  if (!isObject(payload) || payload.error === undefined || payload.error === null) return undefined;
+  const error = payload.error;
+  if (typeof error === 'string') return error;
+  if (isObject(error) && typeof error.message === 'string') return error.message;
+  return JSON.stringify(error);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function preview(data: string): string {
+  return JSON.stringify(data.length > 80 ? `${data.slice(0, 80)}…` : data);
+}
+
+/** The error an aborted signal stands for: its reason, or a standard AbortError. */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException('This operation was aborted', 'AbortError');
+}

@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { StreamError, TogetherAudio, type AudioSpeechRequest } from '../src';
+import { FakeTogether, readJson, sendError, writeSpeechEvents } from './support/fake-together';
+
+const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello there', voice: 'friendly sidekick' };
+
+let server: FakeTogether;
+let client: TogetherAudio;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+  client = new TogetherAudio({ apiKey: 'test-key-stream', baseURL: server.baseURL });
+});
+afterEach(() => server.reset());
+afterAll(() => server.close());
+
+function sseEvent(payload: unknown): string {
+  return `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;
+}
+
+function chunkEvent(pcm: Buffer): string {
+  return sseEvent({ data: { object: 'audio.tts.chunk', model: 'cartesia/sonic', b64: pcm.toString('base64') } });
+}
+
+function startEventStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+}
+
+/** Resolves when the server side of the response is closed (finished or torn down). */
+function closed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => res.on('close', () => resolve()));
+}
+
+async function collect(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return chunks;
+}
+
+describe('speech.stream', () => {
+  it('decodes every event into exactly the PCM bytes the server encoded, in order', async () => {
+    const pcm = [randomBytes(1), randomBytes(4410 * 4), randomBytes(3), randomBytes(200_001), randomBytes(17)];
+    let body: unknown;
+    let accept: unknown;
+    server.route('POST /audio/speech', async (req, res) => {
+      accept = req.headers.accept;
+      body = await readJson(req);
+      writeSpeechEvents(res, pcm);
+    });
+
+    const chunks = await collect(client.speech.stream(request));
+
+    expect(chunks).toHaveLength(pcm.length);
+    chunks.forEach((chunk, i) => expect(chunk.equals(pcm[i])).toBe(true));
+    expect(body).toEqual({ ...request, response_format: 'raw', stream: true });
+    expect(accept).toBe('text/event-stream');
+  });
+
+  it('accepts chunks at the top level and events split at arbitrary byte boundaries, with CRLF line ends', async () => {
+    const pcm = [randomBytes(999), randomBytes(5000), randomBytes(2)];
+    const wire = Buffer.from(
+      pcm.map((chunk) => `data: ${JSON.stringify({ object: 'audio.tts.chunk', model: 'm', b64: chunk.toString('base64') })}\r\n\r\n`).join('') +
+        ': a comment\r\n\r\ndata: [DONE]\r\n\r\n',
+    );
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      for (let offset = 0; offset < wire.length; offset += 7) {
+        res.write(wire.subarray(offset, offset + 7));
+        if (offset % 700 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+
+    const chunks = await collect(client.speech.stream(request));
+
+    expect(Buffer.concat(chunks).equals(Buffer.concat(pcm))).toBe(true);
+  });
+
+  it('ends at data: [DONE] without waiting for the body to end, ignoring anything after it', async () => {
+    const pcm = randomBytes(1024);
+    let serverClosed: Promise<void> | undefined;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      serverClosed = closed(res);
+      startEventStream(res);
+      res.write(chunkEvent(pcm));
+      res.write(sseEvent('[DONE]'));
+      res.write(chunkEvent(randomBytes(10)));
+      // The body is left open: only the sentinel can end the iteration.
+    });
+
+    const chunks = await collect(client.speech.stream(request));
+
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0].equals(pcm)).toBe(true);
+    await serverClosed;
+  });
+
+  it.each([
+    ['data that is not JSON', 'not json {'],
+    ['an event without b64', JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm' } })],
+    ['a b64 that is not base64', JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm', b64: '%%%' } })],
+    ['a JSON value that is not an object', '42'],
+  ])('raises StreamError on %s, after delivering the chunks before it', async (_label, badData) => {
+    const first = randomBytes(64);
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.write(chunkEvent(first));
+      res.end(`${sseEvent(badData)}${sseEvent('[DONE]')}`);
+    });
+
+    const received: Buffer[] = [];
+    const consume = async () => {
+      for await (const chunk of client.speech.stream(request)) received.push(chunk);
+    };
+
+    await expect(consume()).rejects.toThrow(StreamError);
+    await expect(consume).rejects.toThrow(/Malformed speech stream event/);
+    expect(received[0].equals(first)).toBe(true);
+  });
+
+  it('raises StreamError carrying the message of an error event', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.end(sseEvent({ error: { message: 'voice model overloaded', type: 'server_error' } }));
+    });
+
+    await expect(collect(client.speech.stream(request))).rejects.toThrow(
+      expect.objectContaining({ name: 'StreamError', message: expect.stringContaining('voice model overloaded') }),
+    );
+  });
+
+  it('raises StreamError when the body ends without data: [DONE]', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.end(chunkEvent(randomBytes(100)));
+    });
+
+    const error = await collect(client.speech.stream(request)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as Error).message).toMatch(/ended without data: \[DONE\]/);
+  });
+
+  it('raises StreamError when the connection breaks off mid-stream', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.write(chunkEvent(randomBytes(100)));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+
+    await expect(collect(client.speech.stream(request))).rejects.toThrow(StreamError);
+  });
+
+  it('raises StreamError when a 200 response is not an event stream', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+
+    await expect(collect(client.speech.stream(request))).rejects.toThrow(/Expected a text\/event-stream response/);
+  });
+
+  it('surfaces an error status as the typed API error', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      sendError(res, 400, 'voice not found');
+    });
+
+    await expect(collect(client.speech.stream(request))).rejects.toMatchObject({ name: 'BadRequestError', status: 400 });
+  });
+
+  it('closes the connection when the consumer breaks out early', async () => {
+    let serverClosed: Promise<void> | undefined;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      serverClosed = closed(res);
+      startEventStream(res);
+      res.write(chunkEvent(randomBytes(32)));
+      res.write(chunkEvent(randomBytes(32)));
+      // Never ends by itself: only the client going away closes it.
+    });
+
+    let seen = 0;
+    for await (const chunk of client.speech.stream(request)) {
+      expect(chunk).toHaveLength(32);
+      seen += 1;
+      break;
+    }
+
+    expect(seen).toBe(1);
+    await serverClosed;
+  });
+
+  it('stops mid-stream when the signal aborts, and closes the connection', async () => {
+    let serverClosed: Promise<void> | undefined;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      serverClosed = closed(res);
+      startEventStream(res);
+      res.write(chunkEvent(randomBytes(32)));
+    });
+    const controller = new AbortController();
+
+    const received: Buffer[] = [];
+    const error = await (async () => {
+      for await (const chunk of client.speech.stream(request, { signal: controller.signal })) {
+        received.push(chunk);
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+
+    expect(received).toHaveLength(1);
+    expect(error).toMatchObject({ name: 'AbortError' });
+    await serverClosed;
+  });
+
+  it('sends nothing when the signal is already aborted', async () => {
+    server.route('POST /audio/speech', (_req, res) => writeSpeechEvents(res, [randomBytes(4)]));
+    const controller = new AbortController();
+    controller.abort();
+
+    await expect(collect(client.speech.stream(request, { signal: controller.signal }))).rejects.toBeDefined();
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('can be iterated only once', async () => {
+    server.route('POST /audio/speech', (_req, res) => writeSpeechEvents(res, [randomBytes(4)]));
+    const speech = client.speech.stream(request);
+
+    await collect(speech);
+
+    expect(() => speech[Symbol.asyncIterator]()).toThrow(/only once/);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('speech.stream input checks and format', () => {
+  it.each(['mp3', 'wav'] as const)('rejects response_format %s with a TypeError before any I/O', (format) => {
+    expect(() => client.speech.stream({ ...request, response_format: format })).toThrow(TypeError);
+    expect(() => client.speech.stream({ ...request, response_format: format })).toThrow(/supports only response_format "raw"/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each(['model', 'input', 'voice'] as const)('names a missing %s before any I/O', (field) => {
+    const incomplete = { ...request, [field]: undefined } as unknown as AudioSpeechRequest;
+
+    expect(() => client.speech.stream(incomplete)).toThrow(new RegExp(`needs "${field}"`));
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('derives the PCM format from the request and lets options override it', () => {
+    expect(client.speech.stream(request).format).toEqual({ encoding: 'pcm_f32le', sampleRate: 44100, channels: 1 });
+    expect(client.speech.stream({ ...request, response_encoding: 'pcm_s16le', sample_rate: 16000 }).format).toEqual({
+      encoding: 'pcm_s16le',
+      sampleRate: 16000,
+      channels: 1,
+    });
+    expect(client.speech.stream({ ...request, model: 'hexgrad/Kokoro-82M', sample_rate: 8000 }).format).toEqual({
+      encoding: 'pcm_s16le',
+      sampleRate: 24000,
+      channels: 1,
+    });
+    expect(client.speech.stream(request, { pcmFormat: { sampleRate: 22050 } }).format.sampleRate).toBe(22050);
+    expect(server.requests).toHaveLength(0);
+  });
+});
