@@ -6,6 +6,7 @@ import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config'
 import { toTogetherError } from './errors';
 import { StreamingFormData } from './multipart';
 import { Speech } from './speech';
+import { Transcriptions, Translations } from './transcriptions';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -26,6 +27,10 @@ export class TogetherAudio {
   readonly voices: VoicesApi;
   /** Text to speech: whole, streamed PCM, or straight to a (WAV) file. */
   readonly speech: Speech;
+  /** Speech to text; results typed by response_format. */
+  readonly transcriptions: Transcriptions;
+  /** Speech to English text; results typed by response_format. */
+  readonly translations: Translations;
 
   constructor(options: ClientOptions = {}) {
     this.baseURL = resolveBaseURL(options);
@@ -40,5 +45,7 @@ export class TogetherAudio {
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
     this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
     this.speech = new Speech(this.audio);
+    this.transcriptions = new Transcriptions(this.audio);
+    this.translations = new Translations(this.audio);
   }
 }

@@ -34,3 +34,7 @@ export {
   type PcmEncoding,
   type PcmFormat,
 } from './wav';
+export { Speech, validateSpeechRequest, type SpeechStream, type SpeechStreamOptions, type SavedFile } from './speech';
+export { decodeSpeechEvents, STREAM_DONE_SENTINEL } from './speech-stream';
+export { Transcriptions, Translations, type TranscriptionCreateParams, type TranslationCreateParams } from './transcriptions';
+export { toAudioFile, UploadFileError, type Uploadable } from './uploads';

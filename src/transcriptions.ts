@@ -1,0 +1,134 @@
+import type { RawAxiosRequestConfig } from 'axios';
+import type { AudioApi } from '../generated/api/audio-api';
+import {
+  TimestampGranularity,
+  TranscriptionResponseFormat,
+  type AudioTranscriptionJsonResponse,
+  type AudioTranscriptionResponse,
+  type AudioTranscriptionVerboseJsonResponse,
+  type AudioTranslationJsonResponse,
+  type AudioTranslationResponse,
+  type AudioTranslationVerboseJsonResponse,
+  type TimestampGranularities,
+  type TranscriptionModel,
+} from '../generated/models';
+import { toAxiosConfig, type RequestOptions } from './request-options';
+import { toAudioFile, type Uploadable } from './uploads';
+
+/** Fields shared by transcription and translation requests, named as on the wire. */
+interface AudioToTextParams {
+  /** The audio: a path, an http(s) URL, a URL object, bytes, a Blob/File or a Readable. */
+  file: Uploadable;
+  model?: TranscriptionModel;
+  language?: string;
+  prompt?: string;
+  /** `json` (the default) returns `{ text }`; `verbose_json` adds segments, words and timing. */
+  response_format?: TranscriptionResponseFormat;
+  /** Between 0 and 1. */
+  temperature?: number;
+  /** Detail of a verbose_json result: `segment`, `word`, or both. */
+  timestamp_granularities?: TimestampGranularities;
+}
+
+export interface TranscriptionCreateParams extends AudioToTextParams {
+  /** Label words with speakers and return `speaker_segments` (verbose_json). */
+  diarize?: boolean;
+  min_speakers?: number;
+  max_speakers?: number;
+}
+
+export type TranslationCreateParams = AudioToTextParams;
+
+type Verbose = { response_format: 'verbose_json' };
+type PlainJson = { response_format?: 'json' };
+
+/** `together.transcriptions`: speech to text in the spoken language. */
+export class Transcriptions {
+  constructor(private readonly audio: AudioApi) {}
+
+  create(params: TranscriptionCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranscriptionVerboseJsonResponse>;
+  create(params: TranscriptionCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranscriptionJsonResponse>;
+  create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse>;
+  async create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse> {
+    validateAudioToText('transcription', params);
+    validateSpeakers(params);
+    const file = await toAudioFile(params.file);
+    const response = await this.audio.audioTranscriptions(
+      {
+        ...generatedFields(params),
+        file,
+        diarize: params.diarize,
+        minSpeakers: params.min_speakers,
+        maxSpeakers: params.max_speakers,
+      },
+      uploadConfig(options),
+    );
+    return response.data;
+  }
+}
+
+/** `together.translations`: speech to English (or the given language) text. */
+export class Translations {
+  constructor(private readonly audio: AudioApi) {}
+
+  create(params: TranslationCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranslationVerboseJsonResponse>;
+  create(params: TranslationCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranslationJsonResponse>;
+  create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse>;
+  async create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse> {
+    validateAudioToText('translation', params);
+    const file = await toAudioFile(params.file);
+    const response = await this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options));
+    return response.data;
+  }
+}
+
+function generatedFields(params: AudioToTextParams) {
+  return {
+    model: params.model,
+    language: params.language,
+    prompt: params.prompt,
+    responseFormat: params.response_format,
+    temperature: params.temperature,
+    timestampGranularities: params.timestamp_granularities,
+  };
+}
+
+/**
+ * With redirects enabled axios sends the body through follow-redirects, which keeps a copy of
+ * every byte written so that it could replay them after a redirect: a large upload would sit in
+ * memory whole. Uploads therefore go out with redirects off.
+ */
+function uploadConfig(options?: RequestOptions): RawAxiosRequestConfig {
+  return { ...toAxiosConfig(options), maxRedirects: 0 };
+}
+
+function validateAudioToText(kind: string, params: AudioToTextParams): void {
+  if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
+  if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (a path, URL, bytes, Blob or Readable).`);
+  const formats = Object.values(TranscriptionResponseFormat) as string[];
+  if (params.response_format !== undefined && !formats.includes(params.response_format)) {
+    throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);
+  }
+  const { temperature } = params;
+  if (temperature !== undefined && !(typeof temperature === 'number' && temperature >= 0 && temperature <= 1)) {
+    throw new TypeError(`Invalid temperature ${JSON.stringify(temperature)}: expected a number from 0 to 1.`);
+  }
+  const granularities = ([] as unknown[]).concat(params.timestamp_granularities ?? []);
+  const known = Object.values(TimestampGranularity) as unknown[];
+  const unknown = granularities.find((granularity) => !known.includes(granularity));
+  if (unknown !== undefined) {
+    throw new TypeError(`Invalid timestamp_granularities entry ${JSON.stringify(unknown)}: expected ${known.join(' or ')}.`);
+  }
+}
+
+function validateSpeakers(params: TranscriptionCreateParams): void {
+  for (const field of ['min_speakers', 'max_speakers'] as const) {
+    const value = params[field];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new TypeError(`Invalid ${field} ${JSON.stringify(value)}: expected a positive integer.`);
+    }
+  }
+  if (params.min_speakers !== undefined && params.max_speakers !== undefined && params.min_speakers > params.max_speakers) {
+    throw new TypeError(`min_speakers (${params.min_speakers}) is greater than max_speakers (${params.max_speakers}).`);
+  }
+}

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import {
+  BadRequestError,
+  TogetherAudio,
+  UploadFileError,
+  type AudioTranscriptionJsonResponse,
+  type AudioTranscriptionResponse,
+  type AudioTranscriptionVerboseJsonResponse,
+  type AudioTranslationJsonResponse,
+  type AudioTranslationVerboseJsonResponse,
+  type Uploadable,
+} from '../src';
+import { FakeTogether, parseMultipart, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
+
+/** Compile-time equality: `expectType<Exact<A, B>>(true)` fails `tsc` unless A and B are the same type. */
+type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function expectType<T extends true>(_proof: T): void {}
+
+// Not valid UTF-8, so any text decoding on the way would change the bytes.
+const AUDIO = Buffer.concat([Buffer.from([0x52, 0x49, 0x46, 0x46, 0xff, 0xfe, 0x80, 0xc3, 0x28]), randomBytes(300_000)]);
+const VERBOSE: AudioTranscriptionVerboseJsonResponse = {
+  task: 'transcribe',
+  language: 'en',
+  duration: 1.5,
+  text: 'hello world',
+  segments: [{ id: 0, start: 0, end: 1.5, text: 'hello world' }],
+  words: [
+    { word: 'hello', start: 0, end: 0.7 },
+    { word: 'world', start: 0.8, end: 1.5 },
+  ],
+};
+
+let server: FakeTogether;
+let client: TogetherAudio;
+let dir: string;
+let audioPath: string;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+  client = new TogetherAudio({ apiKey: 'test-key-uploads', baseURL: server.baseURL });
+  dir = mkdtempSync(path.join(tmpdir(), 'together-uploads-'));
+  audioPath = path.join(dir, 'meeting recording.wav');
+  writeFileSync(audioPath, AUDIO);
+});
+afterEach(() => server.reset());
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Routes an endpoint to record its parsed multipart body and answer with `reply`. */
+function recordUploads(endpoint: 'transcriptions' | 'translations', reply: unknown = { text: 'ok' }): () => ParsedMultipart {
+  let parsed: ParsedMultipart | undefined;
+  server.route(`POST /audio/${endpoint}`, async (req, res: ServerResponse) => {
+    parsed = await parseMultipart(req);
+    sendJson(res, 200, reply);
+  });
+  return () => {
+    if (!parsed) throw new Error(`no upload reached /audio/${endpoint}`);
+    return parsed;
+  };
+}
+
+describe('every kind of file input arrives with its exact bytes and name', () => {
+  const viewSource = Buffer.concat([Buffer.from('prefix-'), AUDIO, Buffer.from('-suffix')]);
+  const cases: Array<[string, () => Uploadable, string, Buffer]> = [
+    ['a path string', () => audioPath, 'meeting recording.wav', AUDIO],
+    ['a file: URL object', () => pathToFileURL(audioPath), 'meeting recording.wav', AUDIO],
+    ['a Buffer', () => AUDIO, 'audio', AUDIO],
+    ['a Uint8Array view into a larger buffer', () => new Uint8Array(viewSource.buffer, viewSource.byteOffset + 7, AUDIO.length), 'audio', AUDIO],
+    ['a Blob', () => new Blob([AUDIO], { type: 'audio/wav' }), 'audio', AUDIO],
+    ['a File', () => new File([AUDIO], 'clip.mp3', { type: 'audio/mpeg' }), 'clip.mp3', AUDIO],
+    ['a file read stream', () => createReadStream(audioPath), 'meeting recording.wav', AUDIO],
+    ['an anonymous Readable', () => Readable.from([AUDIO.subarray(0, 1000), AUDIO.subarray(1000)]), 'audio', AUDIO],
+  ];
+
+  it.each(cases)('transcriptions: %s', async (_label, input, filename, bytes) => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: input(), model: 'openai/whisper-large-v3' });
+
+    const { files, fields } = upload();
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatchObject({ field: 'file', filename, size: bytes.length, sha256: sha256(bytes) });
+    expect(fields).toEqual({ model: ['openai/whisper-large-v3'] });
+  });
+
+  it.each(cases)('translations: %s', async (_label, input, filename, bytes) => {
+    const upload = recordUploads('translations');
+
+    await client.translations.create({ file: input() });
+
+    expect(upload().files).toEqual([expect.objectContaining({ field: 'file', filename, size: bytes.length, sha256: sha256(bytes) })]);
+  });
+
+  it('sends the File type as the part content type', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: new File([AUDIO], 'clip.mp3', { type: 'audio/mpeg' }) });
+
+    expect(upload().files[0].contentType).toBe('audio/mpeg');
+  });
+
+  it.each([
+    ['an https URL string', 'https://example.com/audio/clip.mp3', 'https://example.com/audio/clip.mp3'],
+    ['an http URL string', 'HTTP://example.com/a.wav', 'HTTP://example.com/a.wav'],
+    ['an https URL object', new URL('https://example.com/a b.wav'), 'https://example.com/a%20b.wav'],
+  ])('sends %s as a plain field for the server to fetch', async (_label, input, sent) => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: input });
+
+    expect(upload()).toEqual({ fields: { file: [sent] }, files: [] });
+  });
+});
+
+describe('request fields', () => {
+  it('sends every transcription field under its wire name', async () => {
+    const upload = recordUploads('transcriptions', VERBOSE);
+
+    await client.transcriptions.create({
+      file: AUDIO,
+      model: 'openai/whisper-large-v3',
+      language: 'fr',
+      prompt: 'Réunion',
+      response_format: 'verbose_json',
+      temperature: 0.2,
+      timestamp_granularities: ['segment', 'word'],
+      diarize: true,
+      min_speakers: 2,
+      max_speakers: 4,
+    });
+
+    expect(upload().fields).toEqual({
+      model: ['openai/whisper-large-v3'],
+      language: ['fr'],
+      prompt: ['Réunion'],
+      response_format: ['verbose_json'],
+      temperature: ['0.2'],
+      timestamp_granularities: ['segment', 'word'],
+      diarize: ['true'],
+      min_speakers: ['2'],
+      max_speakers: ['4'],
+    });
+  });
+
+  it('sends every translation field under its wire name', async () => {
+    const upload = recordUploads('translations');
+
+    await client.translations.create({ file: AUDIO, language: 'en', prompt: 'p', response_format: 'json', temperature: 0, timestamp_granularities: 'word' });
+
+    expect(upload().fields).toEqual({ language: ['en'], prompt: ['p'], response_format: ['json'], temperature: ['0'], timestamp_granularities: ['word'] });
+  });
+});
+
+describe('bad input fails before any network I/O', () => {
+  it('names a path that does not exist', async () => {
+    const missing = path.join(dir, 'no-such-file.wav');
+
+    const error = await client.transcriptions.create({ file: missing }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UploadFileError);
+    expect((error as Error).message).toContain(missing);
+    expect((error as Error).message).toMatch(/does not exist/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('names a path that is a directory, and a missing file: URL', async () => {
+    const folder = path.join(dir, 'folder.wav');
+    mkdirSync(folder, { recursive: true });
+
+    await expect(client.translations.create({ file: folder })).rejects.toThrow(/folder\.wav.*is not a regular file/);
+    await expect(client.transcriptions.create({ file: pathToFileURL(path.join(dir, 'gone.wav')) })).rejects.toThrow(/gone\.wav.*does not exist/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['no file', { model: 'openai/whisper-large-v3' }, /needs "file"/],
+    ['an empty path', { file: '' }, /empty string/],
+    ['a number as file', { file: 42 }, /Cannot upload a number/],
+    ['a plain object as file', { file: { path: 'x.wav' } }, /Cannot upload an object \(Object\)/],
+    ['an ftp URL', { file: new URL('ftp://example.com/a.wav') }, /ftp: URL/],
+    ['an unknown response_format', { file: AUDIO, response_format: 'srt' }, /response_format "srt"/],
+    ['a temperature above 1', { file: AUDIO, temperature: 1.5 }, /temperature 1.5/],
+    ['an unknown timestamp granularity', { file: AUDIO, timestamp_granularities: ['word', 'char'] }, /"char"/],
+    ['a fractional min_speakers', { file: AUDIO, min_speakers: 1.5 }, /min_speakers 1.5/],
+    ['min_speakers above max_speakers', { file: AUDIO, min_speakers: 3, max_speakers: 2 }, /min_speakers \(3\) is greater than max_speakers \(2\)/],
+  ])('rejects %s with a TypeError', async (_label, params, message) => {
+    const error = await client.transcriptions.create(params as never).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('results typed by response_format', () => {
+  it('verbose_json gives the verbose transcription type, with no cast', async () => {
+    recordUploads('transcriptions', VERBOSE);
+
+    const result = await client.transcriptions.create({ file: AUDIO, response_format: 'verbose_json', timestamp_granularities: 'word' });
+
+    expectType<Exact<typeof result, AudioTranscriptionVerboseJsonResponse>>(true);
+    expect(result.segments[0].text).toBe('hello world');
+    expect(result.words?.map((w) => w.word)).toEqual(['hello', 'world']);
+    expect(result).toEqual(VERBOSE);
+  });
+
+  it('json or no response_format gives the plain type, which has no segments', async () => {
+    recordUploads('transcriptions', { text: 'plain' });
+
+    const omitted = await client.transcriptions.create({ file: AUDIO });
+    const json = await client.transcriptions.create({ file: AUDIO, response_format: 'json' });
+
+    expectType<Exact<typeof omitted, AudioTranscriptionJsonResponse>>(true);
+    expectType<Exact<typeof json, AudioTranscriptionJsonResponse>>(true);
+    // @ts-expect-error a plain JSON result has no segments
+    expect(omitted.segments).toBeUndefined();
+    expect([omitted.text, json.text]).toEqual(['plain', 'plain']);
+  });
+
+  it('a format known only at run time gives the union', async () => {
+    recordUploads('transcriptions', { text: 'either' });
+    const format = ['json', 'verbose_json'][0] as 'json' | 'verbose_json';
+
+    const result = await client.transcriptions.create({ file: AUDIO, response_format: format });
+
+    expectType<Exact<typeof result, AudioTranscriptionResponse>>(true);
+    expect(result.text).toBe('either');
+  });
+
+  it('translations are typed the same way', async () => {
+    const { segments, words, ...rest } = VERBOSE;
+    recordUploads('translations', { ...rest, task: 'translate', segments, words });
+
+    const verbose = await client.translations.create({ file: AUDIO, response_format: 'verbose_json' });
+    const plain = await client.translations.create({ file: AUDIO });
+
+    expectType<Exact<typeof verbose, AudioTranslationVerboseJsonResponse>>(true);
+    expectType<Exact<typeof plain, AudioTranslationJsonResponse>>(true);
+    expect(verbose.task).toBe('translate');
+    expect(verbose.duration).toBe(1.5);
+    // @ts-expect-error translations take no diarization parameters
+    await client.translations.create({ file: AUDIO, diarize: true });
+  });
+});
+
+it('an error status becomes the typed API error with the server message', async () => {
+  server.route('POST /audio/transcriptions', async (req, res) => {
+    await parseMultipart(req);
+    sendError(res, 400, 'unsupported audio format');
+  });
+
+  const error = await client.transcriptions.create({ file: audioPath }).catch((e: unknown) => e);
+
+  expect(error).toBeInstanceOf(BadRequestError);
+  expect((error as Error).message).toContain('unsupported audio format');
+});
