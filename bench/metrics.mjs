@@ -1,0 +1,59 @@
+import { BYTES_PER_MB } from './config.mjs';
+
+const ms = (value) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`;
+const mb = (bytes) => `${(bytes / BYTES_PER_MB).toFixed(1)} MB`;
+const perSec = (value) => `${value.toFixed(0)} req/s`;
+
+/**
+ * The rows of the report: which case and field each reads, how to print it, and the target this
+ * package must meet (if any). `ratio` says whether the raw ratio is printed (not for RSS, where
+ * the baseline is near zero and a ratio means nothing).
+ */
+export function metricRows(config) {
+  const downloadMB = config.downloadBytes / BYTES_PER_MB;
+  const uploadMB = config.uploadBytes / BYTES_PER_MB;
+  const rssLimit = 32 * BYTES_PER_MB;
+  return [
+    {
+      name: `GET /voices p50 latency (${config.voicesCalls} sequential calls)`,
+      caseName: 'voices', field: 'p50Ms', format: ms, ratio: true,
+      target: { text: '≤ 1.15× raw', met: (value, raw) => value <= 1.15 * raw },
+    },
+    {
+      name: `GET /voices throughput (${config.voicesCalls} calls, ${config.concurrency} concurrent; higher is better)`,
+      caseName: 'voices', field: 'throughputPerSec', format: perSec, ratio: true,
+    },
+    {
+      name: `${downloadMB} MB speech download to memory, wall time (median of ${config.downloadRuns})`,
+      caseName: 'download', field: 'wallMs', format: ms, ratio: true,
+      target: { text: '≤ 1.2× raw', met: (value, raw) => value <= 1.2 * raw },
+    },
+    {
+      name: `${downloadMB} MB speech streamed to a file, wall time`,
+      caseName: 'downloadToFile', field: 'wallMs', format: ms, ratio: true,
+    },
+    {
+      name: `${downloadMB} MB speech streamed to a file, peak RSS growth`,
+      caseName: 'downloadToFile', field: 'peakRssGrowth', format: mb, ratio: false,
+      target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
+    },
+    {
+      name: `SSE speech (${config.sseChunks} chunks), time to first chunk (median of ${config.sseRuns})`,
+      caseName: 'sse', field: 'firstChunkMs', format: ms, ratio: true,
+      target: { text: '≤ raw + 2 ms', met: (value, raw) => value <= raw + 2 },
+    },
+    {
+      name: `SSE speech (${config.sseChunks} chunks), total time (median of ${config.sseRuns})`,
+      caseName: 'sse', field: 'totalMs', format: ms, ratio: true,
+    },
+    {
+      name: `${uploadMB} MB transcription upload, wall time`,
+      caseName: 'upload', field: 'wallMs', format: ms, ratio: true,
+    },
+    {
+      name: `${uploadMB} MB transcription upload, peak RSS growth`,
+      caseName: 'upload', field: 'peakRssGrowth', format: mb, ratio: false,
+      target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
+    },
+  ];
+}

@@ -1,0 +1,65 @@
+// `npm run bench`: compares this package with raw node:http, plain axios and together-ai against a
+// local server, prints the table and, for a default-sized run, publishes it to docs/ and the README.
+import { benchConfig, isDefaultRun } from './config.mjs';
+import { CLIENTS } from './clients/index.mjs';
+import { describeMachine } from './machine.mjs';
+import { metricRows } from './metrics.mjs';
+import { preparePayloads } from './payloads.mjs';
+import { updateReadmeSection, writeBenchmarksDoc } from './publish.mjs';
+import { apisUsed, buildTable, failures, renderMarkdown, renderText } from './report.mjs';
+import { runCaseInChild } from './run-case.mjs';
+import { startBenchServer } from './server.mjs';
+
+const CASE_ORDER = ['voices', 'download', 'downloadToFile', 'sse', 'upload'];
+
+async function runAllCases(config, server, payloads) {
+  const results = {};
+  for (const caseName of CASE_ORDER) {
+    results[caseName] = {};
+    for (const clientKey of Object.keys(CLIENTS)) {
+      const started = Date.now();
+      const paths = { uploadPath: payloads.uploadPath, outputPath: payloads.outputPath(`${caseName}-${clientKey}`) };
+      const report = await runCaseInChild({ clientKey, caseName, baseURL: server.baseURL, config, paths });
+      results[caseName][clientKey] = report;
+      const summary = report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
+      console.error(`  ${caseName} / ${CLIENTS[clientKey].label}: ${summary} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
+    }
+  }
+  return results;
+}
+
+async function main() {
+  const config = benchConfig();
+  const machine = describeMachine();
+  console.error('Preparing payloads…');
+  const payloads = await preparePayloads(config);
+  let results;
+  try {
+    const server = await startBenchServer({ downloadPath: payloads.downloadPath, ...config });
+    try {
+      results = await runAllCases(config, server, payloads);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await payloads.cleanup();
+  }
+
+  const table = buildTable(results, metricRows(config));
+  const failed = failures(results);
+  console.log(`\n${renderText(table, machine)}\n`);
+  if (failed.length) console.log(`Failures:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
+
+  if (isDefaultRun()) {
+    const published = { markdownTable: renderMarkdown(table), machine, config, apis: apisUsed(results), failures: failed };
+    console.log(`Wrote ${await writeBenchmarksDoc(published)} and the benchmarks section of ${await updateReadmeSection(published)}.`);
+  } else {
+    console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md and the README are left alone.');
+  }
+  if (failed.length) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
