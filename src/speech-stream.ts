@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
 import type { AudioSpeechStreamChunk } from '../generated/models';
-import { StreamError } from './errors';
+import { StreamError, toTogetherError } from './errors';
 
 /** The `data` of the event that ends a speech stream. */
 export const STREAM_DONE_SENTINEL = '[DONE]';
@@ -57,7 +57,7 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     if (signal?.aborted) throw abortReason(signal);
     if (error instanceof StreamError) throw error;
     throw new StreamError(`The speech stream broke off before data: ${STREAM_DONE_SENTINEL}: ${(error as Error).message}`, {
-      cause: error,
+      cause: toTogetherError(error),
     });
   } finally {
     signal?.removeEventListener('abort', abort);

@@ -5,9 +5,9 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
-import { StreamError } from './errors';
+import { APIConnectionError, StreamError, toTogetherError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
-import { decodeSpeechEvents } from './speech-stream';
+import { abortReason, decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, wavStream, writeWavFile, type PcmFormat } from './wav';
 
 /** Options of the streamed speech methods. */
@@ -61,6 +61,12 @@ export class Speech {
       await pipeline(body, file, options?.signal ? { signal: options.signal } : {});
     } catch (error) {
       await rm(path, { force: true });
+      if (options?.signal?.aborted) throw abortReason(options.signal);
+      if (body.errored) {
+        throw new APIConnectionError(`The connection broke off before the audio was complete: ${(error as Error).message}`, {
+          cause: toTogetherError(error),
+        });
+      }
       throw error;
     }
     return { path, bytes: file.bytesWritten };

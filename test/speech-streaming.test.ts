@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import { StreamError, TogetherAudio, type AudioSpeechRequest } from '../src';
 import { FakeTogether, readJson, sendError, writeSpeechEvents } from './support/fake-together';
 
+const API_KEY = 'test-key-stream-5ecret';
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello there', voice: 'friendly sidekick' };
 
 let server: FakeTogether;
@@ -10,7 +12,7 @@ let client: TogetherAudio;
 
 beforeAll(async () => {
   server = await FakeTogether.start();
-  client = new TogetherAudio({ apiKey: 'test-key-stream', baseURL: server.baseURL });
+  client = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL });
 });
 afterEach(() => server.reset());
 afterAll(() => server.close());
@@ -156,7 +158,10 @@ describe('speech.stream', () => {
       setTimeout(() => res.socket?.destroy(), 20);
     });
 
-    await expect(collect(client.speech.stream(request))).rejects.toThrow(StreamError);
+    const error = await collect(client.speech.stream(request)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(StreamError);
+    expect(inspect(error, { depth: 10 })).not.toContain(API_KEY);
   });
 
   it('raises StreamError when a 200 response is not an event stream', async () => {
@@ -220,6 +225,7 @@ describe('speech.stream', () => {
 
     expect(received).toHaveLength(1);
     expect(error).toMatchObject({ name: 'AbortError' });
+    expect(inspect(error, { depth: 10 })).not.toContain(API_KEY);
     await serverClosed;
   });
 
