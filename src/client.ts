@@ -5,6 +5,7 @@ import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import { toTogetherError } from './errors';
 import { StreamingFormData } from './multipart';
+import { Realtime } from './realtime';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
 
@@ -25,6 +26,8 @@ export class TogetherAudio {
   readonly audio: AudioApi;
   /** Generated client for /voices. */
   readonly voices: VoicesApi;
+  /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
+  readonly realtime: Realtime;
   /** Text to speech: whole, streamed PCM, or straight to a (WAV) file. */
   readonly speech: Speech;
   /** Speech to text; results typed by response_format. */
@@ -44,6 +47,7 @@ export class TogetherAudio {
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
     this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
+    this.realtime = new Realtime({ baseURL: this.baseURL, apiKey });
     this.speech = new Speech(this.audio);
     this.transcriptions = new Transcriptions(this.audio);
     this.translations = new Translations(this.audio);
