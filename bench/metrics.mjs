@@ -10,12 +10,16 @@ const perSec = (value) => `${value.toFixed(0)} req/s`;
  * the baseline is near zero and a ratio means nothing).
  */
 export function metricRows(config) {
+  return allMetricRows(config).filter((row) => !config.onlyCases || config.onlyCases.includes(row.caseName));
+}
+
+function allMetricRows(config) {
   const downloadMB = config.downloadBytes / BYTES_PER_MB;
   const uploadMB = config.uploadBytes / BYTES_PER_MB;
   const rssLimit = 32 * BYTES_PER_MB;
   return [
     {
-      name: `GET /voices p50 latency (${config.voicesCalls} sequential calls)`,
+      name: `GET /voices p50 latency (${config.voicesCalls} sequential calls, median of ${config.rounds} rounds)`,
       caseName: 'voices', field: 'p50Ms', format: ms, ratio: true,
       target: { text: '≤ 1.15× raw', met: (value, raw) => value <= 1.15 * raw },
     },
@@ -24,7 +28,7 @@ export function metricRows(config) {
       caseName: 'voices', field: 'throughputPerSec', format: perSec, ratio: true,
     },
     {
-      name: `${downloadMB} MB speech download to memory, wall time (median of ${config.downloadRuns})`,
+      name: `${downloadMB} MB speech download to memory, wall time (median of ${config.downloadRuns} runs × ${config.rounds} rounds)`,
       caseName: 'download', field: 'wallMs', format: ms, ratio: true,
       target: { text: '≤ 1.2× raw', met: (value, raw) => value <= 1.2 * raw },
     },
@@ -33,25 +37,29 @@ export function metricRows(config) {
       caseName: 'downloadToFile', field: 'wallMs', format: ms, ratio: true,
     },
     {
-      name: `${downloadMB} MB speech streamed to a file, peak RSS growth`,
+      name: `${downloadMB} MB speech streamed to a file, peak RSS growth (worst of ${config.rounds} rounds)`,
       caseName: 'downloadToFile', field: 'peakRssGrowth', format: mb, ratio: false,
       target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
     },
     {
-      name: `SSE speech (${config.sseChunks} chunks), time to first chunk (median of ${config.sseRuns})`,
+      name: `SSE speech (${config.sseChunks} chunks), time to first chunk (median of ${config.sseRuns} runs × ${config.rounds} rounds)`,
       caseName: 'sse', field: 'firstChunkMs', format: ms, ratio: true,
       target: { text: '≤ raw + 2 ms', met: (value, raw) => value <= raw + 2 },
     },
     {
-      name: `SSE speech (${config.sseChunks} chunks), total time (median of ${config.sseRuns})`,
+      name: `SSE speech (${config.sseChunks} chunks), total time (median of ${config.sseRuns} runs × ${config.rounds} rounds)`,
       caseName: 'sse', field: 'totalMs', format: ms, ratio: true,
+    },
+    {
+      name: `SSE speech, TCP connections opened for ${config.sseRuns + 1} streams (keep-alive reuse gives 1)`,
+      caseName: 'sse', field: 'connections', format: String, ratio: false,
     },
     {
       name: `${uploadMB} MB transcription upload, wall time`,
       caseName: 'upload', field: 'wallMs', format: ms, ratio: true,
     },
     {
-      name: `${uploadMB} MB transcription upload, peak RSS growth`,
+      name: `${uploadMB} MB transcription upload, peak RSS growth (worst of ${config.rounds} rounds)`,
       caseName: 'upload', field: 'peakRssGrowth', format: mb, ratio: false,
       target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
     },

@@ -7,23 +7,32 @@ import { metricRows } from './metrics.mjs';
 import { preparePayloads } from './payloads.mjs';
 import { updateReadmeSection, writeBenchmarksDoc } from './publish.mjs';
 import { apisUsed, buildTable, failures, renderMarkdown, renderText } from './report.mjs';
+import { combineRounds } from './rounds.mjs';
 import { runCaseInChild } from './run-case.mjs';
 import { startBenchServer } from './server.mjs';
 
 const CASE_ORDER = ['voices', 'download', 'downloadToFile', 'sse', 'upload'];
 
-async function runAllCases(config, server, payloads) {
+async function runCase(caseName, clientKey, round, { config, server, payloads }) {
+  const started = Date.now();
+  const paths = { uploadPath: payloads.uploadPath, outputPath: payloads.outputPath(`${caseName}-${clientKey}`) };
+  const connectionsBefore = server.connectionCount();
+  const report = await runCaseInChild({ clientKey, caseName, baseURL: server.baseURL, config, paths });
+  report.connections = server.connectionCount() - connectionsBefore;
+  const summary = report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
+  console.error(`  ${caseName} #${round + 1} / ${CLIENTS[clientKey].label}: ${summary} [${report.connections} connections, ${((Date.now() - started) / 1000).toFixed(1)} s]`);
+  return report;
+}
+
+async function runAllCases(context) {
+  const { config } = context;
   const results = {};
-  for (const caseName of CASE_ORDER) {
-    results[caseName] = {};
-    for (const clientKey of Object.keys(CLIENTS)) {
-      const started = Date.now();
-      const paths = { uploadPath: payloads.uploadPath, outputPath: payloads.outputPath(`${caseName}-${clientKey}`) };
-      const report = await runCaseInChild({ clientKey, caseName, baseURL: server.baseURL, config, paths });
-      results[caseName][clientKey] = report;
-      const summary = report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
-      console.error(`  ${caseName} / ${CLIENTS[clientKey].label}: ${summary} [${((Date.now() - started) / 1000).toFixed(1)} s]`);
+  for (const caseName of CASE_ORDER.filter((name) => !config.onlyCases || config.onlyCases.includes(name))) {
+    const rounds = Object.fromEntries(Object.keys(CLIENTS).map((key) => [key, []]));
+    for (let round = 0; round < config.rounds; round++) {
+      for (const clientKey of Object.keys(CLIENTS)) rounds[clientKey].push(await runCase(caseName, clientKey, round, context));
     }
+    results[caseName] = Object.fromEntries(Object.entries(rounds).map(([key, reports]) => [key, combineRounds(reports)]));
   }
   return results;
 }
@@ -37,7 +46,7 @@ async function main() {
   try {
     const server = await startBenchServer({ downloadPath: payloads.downloadPath, ...config });
     try {
-      results = await runAllCases(config, server, payloads);
+      results = await runAllCases({ config, server, payloads });
     } finally {
       await server.close();
     }

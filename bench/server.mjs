@@ -82,10 +82,14 @@ export async function startBenchServer({ downloadPath, downloadBytes, sseChunks,
     });
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
+    /** TCP connections accepted so far: shows whether a client reuses its sockets. */
+    connectionCount: () => connections,
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(resolve));
