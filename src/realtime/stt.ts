@@ -61,7 +61,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
   readonly #connection: RealtimeConnection<RealtimeSttServerEvent>;
 
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
-  static connect(options: RealtimeTranscriptionOptions = {}): Promise<RealtimeTranscription> {
+  static async connect(options: RealtimeTranscriptionOptions = {}): Promise<RealtimeTranscription> {
     const endpoint = { baseURL: resolveBaseURL(options), apiKey: resolveApiKey(options) };
     return RealtimeTranscription.open(endpoint, options);
   }

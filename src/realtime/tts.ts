@@ -71,7 +71,7 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   #itemsDoneThisTurn = 0;
 
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
-  static connect(options: RealtimeTTSOptions = {}): Promise<RealtimeTTS> {
+  static async connect(options: RealtimeTTSOptions = {}): Promise<RealtimeTTS> {
     const endpoint = { baseURL: resolveBaseURL(options), apiKey: resolveApiKey(options) };
     return RealtimeTTS.open(endpoint, options);
   }

@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import {
+  AuthenticationError,
+  BadRequestError,
+  MissingApiKeyError,
+  RealtimeClosedError,
+  RealtimeError,
+  RealtimeTTS,
+  TogetherAudio,
+  TogetherAudioError,
+  realtimeURL,
+} from '../src';
+import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { parseWav } from './support/wav-reader';
+
+const TTS = '/audio/speech/websocket';
+const SETTLE_MS = 200;
+let fake: FakeRealtime;
+
+beforeEach(async () => {
+  fake = await FakeRealtime.start();
+});
+
+afterEach(async () => {
+  await fake.close();
+  expect(fake.violations).toEqual([]);
+});
+
+function connect(options: Parameters<typeof RealtimeTTS.connect>[0] = {}): Promise<RealtimeTTS> {
+  return RealtimeTTS.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
+}
+
+function sessionCreated(peer: ServerPeer, voice = 'tara'): void {
+  peer.send({ event_id: 'evt_1', type: 'session.created', session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice } });
+}
+
+/** Speaks `pcm` as item `itemId` in deltas of `deltaBytes`, then `done`. */
+function speakItem(peer: ServerPeer, itemId: string, pcm: Buffer, deltaBytes = 4800): void {
+  for (let offset = 0; offset < pcm.length; offset += deltaBytes) {
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: itemId, delta: pcm.subarray(offset, offset + deltaBytes).toString('base64') });
+  }
+  peer.send({ type: 'conversation.item.audio_output.done', item_id: itemId });
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+test('realtimeURL turns the http(s) base URL into ws(s) and keeps the /v1 path', () => {
+  expect(realtimeURL('https://api.together.ai/v1', TTS, { model: 'hexgrad/Kokoro-82M', voice: undefined }).href).toBe(
+    'wss://api.together.ai/v1/audio/speech/websocket?model=hexgrad%2FKokoro-82M',
+  );
+  expect(realtimeURL('http://127.0.0.1:8080/v1/', '/realtime').href).toBe('ws://127.0.0.1:8080/v1/realtime');
+  expect(() => realtimeURL('ftp://example.com/v1', '/realtime')).toThrow(/http\(s\)/);
+});
+
+test('connects with the query parameters and Bearer key, and speaks text into PCM equal to what the server encoded', async () => {
+  const first = randomBytes(24000 * 2);
+  const second = randomBytes(7201 * 2);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer, 'af_alloy');
+    const { before } = await peer.until('input_text_buffer.commit');
+    expect(before).toEqual([{ type: 'input_text_buffer.append', text: 'Hello there. How are you?' }]);
+    peer.send({ type: 'conversation.item.input_text.received', text: 'Hello there.' });
+    speakItem(peer, 'tts_1', first);
+    peer.send({ type: 'conversation.item.input_text.received', text: 'How are you?' });
+    speakItem(peer, 'tts_2', second, 4000);
+  });
+  const tts = await connect({ model: 'hexgrad/Kokoro-82M', voice: 'af_alloy', maxPartialLength: 120 });
+  expect(tts.session).toEqual(expect.objectContaining({ id: 'sess_1', voice: 'af_alloy' }));
+
+  const pcm = await collect(tts.speak('Hello there. How are you?', { settleMs: SETTLE_MS }));
+  expect(pcm.equals(Buffer.concat([first, second]))).toBe(true);
+  await fake.scriptsFinished();
+  await tts.close();
+
+  const [upgrade] = fake.upgrades;
+  expect(upgrade.url.pathname).toBe('/v1/audio/speech/websocket');
+  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'hexgrad/Kokoro-82M', voice: 'af_alloy', max_partial_length: '120' });
+  expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+});
+
+test('writes an async iterable of text pieces (an LLM stream) to a WAV file of s16le 24 kHz mono', async () => {
+  const pcm = randomBytes(9600 * 2);
+  const pieces = ['The quick ', '', 'brown fox', ' jumps.'];
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { before } = await peer.until('input_text_buffer.commit');
+    expect(before).toEqual(pieces.filter((p) => p !== '').map((text) => ({ type: 'input_text_buffer.append', text })));
+    speakItem(peer, 'tts_1', pcm, 3000);
+  });
+  async function* llm(): AsyncGenerator<string> {
+    for (const piece of pieces) yield piece;
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'realtime-tts-'));
+  try {
+    const tts = await connect();
+    const file = path.join(dir, 'speech.wav');
+    const result = await tts.writeWav(file, llm(), { settleMs: SETTLE_MS });
+    await tts.close();
+    const bytes = await readFile(file);
+    const wav = parseWav(bytes);
+    expect(wav).toEqual(expect.objectContaining({ formatTag: 1, channels: 1, sampleRate: 24000, bitsPerSample: 16, dataSize: pcm.length }));
+    expect(bytes.subarray(wav.dataOffset).equals(pcm)).toBe(true);
+    expect(result.bytes).toBe((await stat(file)).size);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the event API sends clear and tts_session.updated and yields every server event in order', async () => {
+  const pcm = randomBytes(480);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    expect(await peer.next()).toEqual({ type: 'input_text_buffer.append', text: 'Never mind' });
+    expect(await peer.next()).toEqual({ type: 'input_text_buffer.clear' });
+    expect(await peer.next()).toEqual({ type: 'tts_session.updated', session: { voice: 'af_heart' } });
+    expect(await peer.next()).toEqual({ type: 'input_text_buffer.append', text: 'Hi.' });
+    peer.send({ type: 'conversation.item.input_text.received', text: 'Hi.' });
+    speakItem(peer, 'tts_1', pcm);
+    peer.socket.close(1000, 'bye');
+  });
+  const tts = await connect();
+  await tts.append('Never mind');
+  await tts.clear();
+  await tts.updateSession({ voice: 'af_heart' });
+  await tts.append('Hi.');
+  const types: string[] = [];
+  for await (const event of tts) {
+    types.push(event.type);
+    if (event.type === 'conversation.item.audio_output.delta') expect(Buffer.from(event.delta, 'base64').equals(pcm)).toBe(true);
+  }
+  expect(types).toEqual(['conversation.item.input_text.received', 'conversation.item.audio_output.delta', 'conversation.item.audio_output.done']);
+  await fake.scriptsFinished();
+  await tts.close();
+});
+
+test('conversation.item.tts.failed is thrown as RealtimeError with code, type and param; the session goes on', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    peer.send({ type: 'conversation.item.tts.failed', error: { message: 'Text could not be synthesized', type: 'invalid_request_error', param: 'text', code: 'invalid_text' } });
+    await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_2', Buffer.from([1, 2, 3, 4]));
+  });
+  const tts = await connect();
+  const failure = await collect(tts.speak('%%%', { settleMs: SETTLE_MS })).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toBeInstanceOf(TogetherAudioError);
+  expect(failure).toMatchObject({ code: 'invalid_text', type: 'invalid_request_error', param: 'text', message: expect.stringContaining('Text could not be synthesized') });
+  expect((await collect(tts.speak('Fine.', { settleMs: SETTLE_MS }))).equals(Buffer.from([1, 2, 3, 4]))).toBe(true);
+  await tts.close();
+});
+
+test.each([
+  ['invalid_api_key', 'Invalid API key provided'],
+  ['model_not_available', 'Model cartesia/sonic-english is not available'],
+])('a %s failure instead of session.created rejects connect with RealtimeError and closes the socket', async (code, message) => {
+  fake.onSession(TTS, async (peer) => {
+    peer.send({ type: 'conversation.item.tts.failed', error: { message, type: 'invalid_request_error', param: null, code } });
+    expect((await peer.closed).code).toBe(1000);
+  });
+  const failure = await connect().catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toMatchObject({ code, message: expect.stringContaining(message) });
+  await fake.scriptsFinished();
+});
+
+test('a refused upgrade surfaces the status and the server message, never the key', async () => {
+  const wrongKey = 'sk-wrong-key-must-not-leak-42';
+  const failure = await RealtimeTTS.connect({ apiKey: wrongKey, baseURL: fake.baseURL }).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(AuthenticationError);
+  expect(failure).toMatchObject({ status: 401, code: 'invalid_api_key', message: expect.stringContaining('Invalid API key provided') });
+  for (const text of [String(failure), (failure as Error).stack ?? '', inspect(failure, { depth: 10 }), JSON.stringify(failure)]) {
+    expect(text).not.toContain(wrongKey);
+  }
+
+  fake.refuse(TTS, { status: 400, body: errorData('Model hexgrad/Kokoro-82M is not available', 'model_not_available', 'model') });
+  const refused = await connect().catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(BadRequestError);
+  expect(refused).toMatchObject({ status: 400, code: 'model_not_available', param: 'model' });
+});
+
+test('an abrupt close mid-stream yields the audio that arrived, then RealtimeClosedError', async () => {
+  const pcm = randomBytes(4800 * 3);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    for (let offset = 0; offset < pcm.length; offset += 4800) {
+      await peer.sendFlushed({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.subarray(offset, offset + 4800).toString('base64') });
+    }
+    peer.socket.terminate();
+  });
+  const tts = await connect();
+  const received: Buffer[] = [];
+  const failure = await (async () => {
+    for await (const chunk of tts.speak('A long story.', { settleMs: SETTLE_MS })) received.push(chunk);
+  })().catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeClosedError);
+  expect(failure).toMatchObject({ closeCode: 1006 });
+  expect(Buffer.concat(received).equals(pcm)).toBe(true);
+  await expect(tts.append('more')).rejects.toBeInstanceOf(RealtimeClosedError);
+  await tts.close();
+});
+
+test('a server that closes normally before the audio is done is reported, not taken as the end', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: 'AAAA' });
+    peer.socket.close(1000, 'session over');
+  });
+  const tts = await connect();
+  await expect(collect(tts.speak('Hello.', { settleMs: SETTLE_MS }))).rejects.toMatchObject({
+    name: 'RealtimeClosedError',
+    closeCode: 1000,
+    message: expect.stringContaining('before the audio was done'),
+  });
+  await tts.close();
+});
+
+test('close() resolves once the socket has closed with code 1000; later sends are refused', async () => {
+  let closeCode: Promise<number> | undefined;
+  fake.onSession(TTS, (peer) => {
+    sessionCreated(peer);
+    closeCode = peer.closed.then(({ code }) => code);
+  });
+  const tts = await connect();
+  await tts.close();
+  expect(await closeCode).toBe(1000);
+  await expect(tts.append('late')).rejects.toThrow(/closed/);
+  await tts.close();
+});
+
+test('bad input is refused before any network I/O', async () => {
+  await expect(connect({ voice: ' ' })).rejects.toThrow(/voice must be a non-empty string/);
+  await expect(connect({ maxPartialLength: 0 })).rejects.toThrow(/maxPartialLength must be a positive integer/);
+  await expect(RealtimeTTS.connect({ baseURL: fake.baseURL, apiKey: '' })).rejects.toBeInstanceOf(MissingApiKeyError);
+  expect(fake.upgrades).toEqual([]);
+
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const tts = await connect();
+  await expect(tts.append('')).rejects.toThrow(/non-empty string/);
+  await expect(tts.append(42 as unknown as string)).rejects.toThrow(/got a number/);
+  expect(() => tts.speak('   ')).toThrow(/empty/);
+  expect(() => tts.speak(7 as unknown as string)).toThrow(/iterable of strings/);
+  await expect(tts.updateSession({ voice: '' })).rejects.toThrow(/voice/);
+  await tts.close();
+  expect(fake.peers[0].received).toEqual([]);
+});
+
+test('together.realtime.tts() uses the client base URL and key, which inspect() never shows', async () => {
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const together = new TogetherAudio({ apiKey: fake.apiKey, baseURL: fake.baseURL });
+  const tts = await together.realtime.tts({ voice: 'tara' });
+  expect(fake.upgrades[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+  expect(fake.upgrades[0].url.searchParams.get('voice')).toBe('tara');
+  expect(inspect(together.realtime, { depth: 10 })).not.toContain(fake.apiKey);
+  expect(inspect(tts, { depth: 10, showHidden: true })).not.toContain(fake.apiKey);
+  await tts.close();
+});

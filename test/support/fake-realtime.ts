@@ -1,0 +1,202 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { checkClientEvent, checkQuery, type ClientMessage, type RealtimePath } from './realtime-protocol';
+
+export interface RecordedUpgrade {
+  path: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+}
+
+export type SessionScript = (peer: ServerPeer) => Promise<void> | void;
+
+/** A refused upgrade: an HTTP status with an ErrorData body instead of 101. */
+export interface Refusal {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A local stand-in for Together's realtime endpoints on 127.0.0.1 and an ephemeral port. It checks
+ * what a real server would (Bearer key, query parameters, every client event's name and shape)
+ * and runs a test's script as the server's side of each session. A check that fails is recorded
+ * in `violations`, refuses the upgrade (401/400 with ErrorData), or rejects the script's `next()`.
+ */
+export class FakeRealtime {
+  readonly upgrades: RecordedUpgrade[] = [];
+  readonly violations: string[] = [];
+  readonly peers: ServerPeer[] = [];
+  private readonly scripts = new Map<RealtimePath, SessionScript>();
+  private readonly refusals = new Map<RealtimePath, Refusal>();
+  private readonly scriptRuns: Promise<void>[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly apiKey: string,
+  ) {}
+
+  static async start(options: { apiKey?: string } = {}): Promise<FakeRealtime> {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'websocket upgrade required', type: 'invalid_request_error' } }));
+    });
+    const fake = new FakeRealtime(server, options.apiKey ?? 'test-key-realtime-0123456789');
+    server.on('upgrade', (req, socket, head) => fake.upgrade(req, socket as Socket, head));
+    server.on('connection', (socket) => {
+      fake.sockets.add(socket);
+      socket.on('close', () => fake.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get baseURL(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  onSession(path: RealtimePath, script: SessionScript): this {
+    this.scripts.set(path, script);
+    return this;
+  }
+
+  refuse(path: RealtimePath, refusal: Refusal): this {
+    this.refusals.set(path, refusal);
+    return this;
+  }
+
+  /** Waits for every session script to finish and rethrows the first failure. */
+  async scriptsFinished(): Promise<void> {
+    await Promise.all(this.scriptRuns);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.allSettled(this.scriptRuns);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/v1/, '') as RealtimePath;
+    this.upgrades.push({ path, url, headers: req.headers });
+    const refusal = this.refusals.get(path) ?? this.authRefusal(req) ?? queryRefusal(path, url);
+    const script = this.scripts.get(path);
+    if (refusal || !script) {
+      const { status, body } = refusal ?? { status: 404, body: { error: { message: `no realtime route ${url.pathname}`, type: 'not_found' } } };
+      const text = JSON.stringify(body);
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const peer = new ServerPeer(ws, path, url, this.violations);
+      this.peers.push(peer);
+      this.scriptRuns.push(Promise.resolve().then(() => script(peer)));
+    });
+  }
+
+  private authRefusal(req: IncomingMessage): Refusal | undefined {
+    const header = req.headers.authorization;
+    if (header === undefined) return { status: 401, body: errorData('Authorization header missing', 'missing_api_key') };
+    if (header !== `Bearer ${this.apiKey}`) return { status: 401, body: errorData('Invalid API key provided', 'invalid_api_key') };
+    return undefined;
+  }
+}
+
+function queryRefusal(path: RealtimePath, url: URL): Refusal | undefined {
+  const problem = checkQuery(path, url.searchParams);
+  return problem ? { status: 400, body: errorData(problem, 'invalid_request') } : undefined;
+}
+
+export function errorData(message: string, code: string, param: string | null = null): { error: { message: string; type: string; param: string | null; code: string } } {
+  return { error: { message, type: 'invalid_request_error', param, code } };
+}
+
+/** The server's side of one session, for a test script. */
+export class ServerPeer {
+  readonly received: ClientMessage[] = [];
+  private readonly inbox: ClientMessage[] = [];
+  private waiting: { resolve: (message: ClientMessage) => void; reject: (error: Error) => void } | undefined;
+  private failure: Error | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly path: RealtimePath,
+    readonly url: URL,
+    private readonly violations: string[],
+  ) {
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
+    this.closed = new Promise((resolve) => {
+      socket.on('close', (code, reason) => {
+        this.reject(new Error(`client closed the session (${code})`));
+        resolve({ code, reason: reason.toString() });
+      });
+    });
+    socket.on('error', () => undefined);
+  }
+
+  send(event: object): void {
+    this.socket.send(JSON.stringify(event));
+  }
+
+  /** Sends and resolves once the event has been written to the socket (e.g. before terminating it). */
+  sendFlushed(event: object): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(JSON.stringify(event), (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The next client event, already checked against the protocol. */
+  next(): Promise<ClientMessage> {
+    const message = this.inbox.shift();
+    if (message) return Promise.resolve(message);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** Reads client events until one of `type` arrives and returns it with those before it. */
+  async until(type: string): Promise<{ event: ClientMessage; before: ClientMessage[] }> {
+    const before: ClientMessage[] = [];
+    for (;;) {
+      const event = await this.next();
+      if (event.type === type) return { event, before };
+      before.push(event);
+    }
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    let message: ClientMessage;
+    try {
+      if (isBinary) throw new Error('binary frame from the client');
+      message = JSON.parse(data.toString('utf8')) as ClientMessage;
+      checkClientEvent(this.path, message);
+    } catch (error) {
+      const violation = `${this.path}: ${(error as Error).message}`;
+      this.violations.push(violation);
+      this.reject(new Error(violation));
+      return;
+    }
+    this.received.push(message);
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve(message);
+    } else {
+      this.inbox.push(message);
+    }
+  }
+
+  private reject(error: Error): void {
+    this.failure ??= error;
+    if (this.waiting) {
+      const { reject } = this.waiting;
+      this.waiting = undefined;
+      reject(error);
+    }
+  }
+}
