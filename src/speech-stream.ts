@@ -16,8 +16,9 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
  * must end with `data: [DONE]`: a malformed event, an `error` event, or a body that ends (or
  * breaks off) before the sentinel raises StreamError.
  *
- * The body is always destroyed when iteration stops, whether it finished, failed, or the consumer
- * broke out early, so the socket is released. An aborted `signal` stops the stream with its reason.
+ * When iteration stops the socket is always released: after `[DONE]` the rest of the body is
+ * drained so the keep-alive connection can be reused; on failure, or when the consumer breaks out
+ * early, the body is destroyed. An aborted `signal` stops the stream with its reason.
  */
 export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
   const decoded: Buffer[] = [];
@@ -42,11 +43,15 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
   signal?.addEventListener('abort', abort, { once: true });
   try {
     if (signal?.aborted) throw abortReason(signal);
-    for await (const chunk of body) {
+    // Not destroyed when the loop stops at [DONE]: the rest of the body is drained instead (below).
+    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
       parser.feed(text.decode(chunk as Buffer, { stream: true }));
       while (decoded.length > 0) yield decoded.shift() as Buffer;
       if (failure) throw failure;
-      if (sawDone) return;
+      if (sawDone) {
+        await drainRest(body);
+        return;
+      }
     }
     parser.feed(text.decode());
     parser.reset({ consume: true });
@@ -63,6 +68,28 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     signal?.removeEventListener('abort', abort);
     if (!body.destroyed) body.destroy();
   }
+}
+
+/** How long to wait for the body to end after `[DONE]` before closing the connection. */
+const DRAIN_AFTER_DONE_MS = 500;
+
+/**
+ * Reads and discards what follows `[DONE]` (normally only the end of the body), so that the
+ * keep-alive socket goes back to the agent for the next request instead of being closed. A server
+ * that holds the body open longer than DRAIN_AFTER_DONE_MS gets its connection closed.
+ */
+function drainRest(body: Readable): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      for (const event of ['end', 'error', 'close']) body.off(event, finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, DRAIN_AFTER_DONE_MS);
+    for (const event of ['end', 'error', 'close']) body.on(event, finish);
+    body.resume();
+  });
 }
 
 function pcmOf(event: EventSourceMessage): Buffer {

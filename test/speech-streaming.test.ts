@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { StreamError, TogetherAudio, type AudioSpeechRequest } from '../src';
 import { FakeTogether, readJson, sendError, writeSpeechEvents } from './support/fake-together';
@@ -99,6 +99,24 @@ describe('speech.stream', () => {
     expect(chunks).toHaveLength(1);
     expect(chunks[0].equals(pcm)).toBe(true);
     await serverClosed;
+  });
+
+  it('drains the body after [DONE] so the next request reuses the keep-alive connection', async () => {
+    // Node 20's global agent keeps connections alive; without that there is nothing to reuse.
+    expect((http.globalAgent as unknown as { keepAlive: boolean }).keepAlive).toBe(true);
+    const ports: number[] = [];
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      ports.push(req.socket.remotePort ?? -1);
+      writeSpeechEvents(res, [randomBytes(2048), randomBytes(10)]);
+    });
+
+    for (let i = 0; i < 3; i += 1) {
+      expect(Buffer.concat(await collect(client.speech.stream(request)))).toHaveLength(2058);
+    }
+
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(1);
   });
 
   it.each([
