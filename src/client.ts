@@ -1,4 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
 import { AudioApi } from '../generated/api/audio-api';
 import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
@@ -8,6 +10,8 @@ import { StreamingFormData } from './multipart';
 import { Realtime } from './realtime';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
+
+const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5000 } as const;
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -38,7 +42,13 @@ export class TogetherAudio {
   constructor(options: ClientOptions = {}) {
     this.baseURL = resolveBaseURL(options);
     const apiKey = resolveApiKey(options);
-    this.axios = axios.create({ headers: { ...options.defaultHeaders } });
+    this.axios = axios.create({
+      headers: { ...options.defaultHeaders },
+      // Reuse connections on every supported Node: the global agents only keep sockets alive from
+      // Node 19 on. Same settings as those global agents (idle sockets closed after 5 s).
+      httpAgent: new http.Agent(KEEP_ALIVE),
+      httpsAgent: new https.Agent(KEEP_ALIVE),
+    });
     this.axios.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toTogetherError(error)));
     this.configuration = new Configuration({
       basePath: this.baseURL,
