@@ -1,7 +1,7 @@
 import type { AxiosResponse } from 'axios';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
@@ -46,7 +46,7 @@ export class Speech {
   /** The encoded audio as a Node Readable that is not buffered: pipe it or iterate it. */
   async createReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
     const response = await this.requestBody(unstreamed(request), options);
-    return response.data;
+    return withPackageErrors(response.data, options?.signal);
   }
 
   /**
@@ -61,13 +61,7 @@ export class Speech {
       await pipeline(body, file, options?.signal ? { signal: options.signal } : {});
     } catch (error) {
       await rm(path, { force: true });
-      if (options?.signal?.aborted) throw abortReason(options.signal);
-      if (body.errored) {
-        throw new APIConnectionError(`The connection broke off before the audio was complete: ${(error as Error).message}`, {
-          cause: toTogetherError(error),
-        });
-      }
-      throw error;
+      throw options?.signal?.aborted ? abortReason(options.signal) : error;
     }
     return { path, bytes: file.bytesWritten };
   }
@@ -122,6 +116,27 @@ export class Speech {
       { ...toAxiosConfig(options), responseType: 'stream' },
     ) as unknown as Promise<AxiosResponse<Readable>>;
   }
+}
+
+/**
+ * The response body as handed to callers. Errors the body raises are replaced by this package's:
+ * axios fails an aborted or timed-out body with an AxiosError that carries the request config,
+ * Authorization header included, which must never reach a caller's logs. Destroying the returned
+ * stream destroys the body, releasing the socket.
+ */
+function withPackageErrors(body: Readable, signal: AbortSignal | undefined): Readable {
+  const out = new PassThrough();
+  body.on('error', (error) => {
+    out.destroy(
+      signal?.aborted
+        ? abortReason(signal)
+        : new APIConnectionError(`The connection broke off before the audio was complete: ${error.message}`, {
+            cause: toTogetherError(error),
+          }),
+    );
+  });
+  out.on('close', () => body.destroy());
+  return body.pipe(out);
 }
 
 /** Checks the fields every speech request needs, before any I/O. */

@@ -100,6 +100,30 @@ describe('speech.createReadable', () => {
 
     expect((await readAll(readable)).equals(ENCODED)).toBe(true);
   });
+
+  it('fails with AbortError, not an error carrying the request config, when the signal aborts mid-body', async () => {
+    const { release, closed } = serveInTwoHalves(ENCODED);
+    const controller = new AbortController();
+
+    const readable = await client.speech.createReadable(request, { signal: controller.signal });
+    readable.once('data', () => controller.abort());
+    const error = await readAll(readable).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(inspect(error, { depth: 10 })).not.toContain(API_KEY);
+    await closed;
+    release();
+  });
+
+  it('releases the connection when the caller destroys the stream early', async () => {
+    const { release, closed } = serveInTwoHalves(ENCODED);
+
+    const readable = await client.speech.createReadable(request);
+    readable.destroy();
+
+    await closed;
+    release();
+  });
 });
 
 describe('speech.toFile', () => {
