@@ -1,5 +1,5 @@
 import type { AxiosResponse } from 'axios';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,16 +50,19 @@ export class Speech {
   }
 
   /**
-   * The encoded audio written to `path` as it arrives, never held whole in memory. On failure the
+   * The encoded audio written to `path` as it arrives, never held whole in memory. The file is
+   * opened before the request is sent, so an unwritable path fails first; on any failure the
    * partial file is removed.
    */
   async toFile(request: AudioSpeechRequest, path: string, options?: RequestOptions): Promise<SavedFile> {
     requirePath(path);
-    const body = await this.createReadable(request, options);
-    const file = createWriteStream(path);
+    unstreamed(request);
+    const file = await openForWriting(path);
     try {
+      const body = await this.createReadable(request, options);
       await pipeline(body, file, options?.signal ? { signal: options.signal } : {});
     } catch (error) {
+      file.destroy();
       await rm(path, { force: true });
       throw options?.signal?.aborted ? abortReason(options.signal) : error;
     }
@@ -177,6 +180,17 @@ function requireEventStream(response: AxiosResponse<Readable>): void {
     response.data.destroy();
     throw new StreamError(`Expected a text/event-stream response to a streamed speech request; got ${contentType ? JSON.stringify(contentType) : 'no content type'}.`);
   }
+}
+
+function openForWriting(path: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const file = createWriteStream(path);
+    file.once('error', reject);
+    file.once('open', () => {
+      file.off('error', reject);
+      resolve(file);
+    });
+  });
 }
 
 function requirePath(path: string): void {

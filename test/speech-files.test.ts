@@ -171,6 +171,13 @@ describe('speech.toFile', () => {
     release();
   });
 
+  it('fails on a path in a missing directory before any I/O', async () => {
+    const target = path.join(dir, 'no-such-dir', 'speech.wav');
+
+    await expect(client.speech.toFile(request, target)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining(target) });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('creates no file when the server answers with an error', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readJson(req);
