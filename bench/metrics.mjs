@@ -2,6 +2,7 @@ import { BYTES_PER_MB } from './config.mjs';
 
 const ms = (value) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`;
 const mb = (bytes) => `${(bytes / BYTES_PER_MB).toFixed(1)} MB`;
+const rounds = (count) => `${count} round${count === 1 ? '' : 's'}`;
 const perSec = (value) => `${value.toFixed(0)} req/s`;
 
 /**
@@ -19,7 +20,7 @@ function allMetricRows(config) {
   const rssLimit = 32 * BYTES_PER_MB;
   return [
     {
-      name: `GET /voices p50 latency (${config.voicesCalls} sequential calls, median of ${config.rounds} rounds)`,
+      name: `GET /voices p50 latency (${config.voicesCalls} sequential calls, median of ${rounds(config.rounds)})`,
       caseName: 'voices', field: 'p50Ms', format: ms, ratio: true,
       target: { text: '≤ 1.15× raw', met: (value, raw) => value <= 1.15 * raw },
     },
@@ -28,7 +29,7 @@ function allMetricRows(config) {
       caseName: 'voices', field: 'throughputPerSec', format: perSec, ratio: true,
     },
     {
-      name: `${downloadMB} MB speech download to memory, wall time (median of ${config.downloadRuns} runs × ${config.rounds} rounds)`,
+      name: `${downloadMB} MB speech download to memory, wall time (median of ${config.downloadRuns} runs × ${rounds(config.rounds)})`,
       caseName: 'download', field: 'wallMs', format: ms, ratio: true,
       target: { text: '≤ 1.2× raw', met: (value, raw) => value <= 1.2 * raw },
     },
@@ -37,17 +38,17 @@ function allMetricRows(config) {
       caseName: 'downloadToFile', field: 'wallMs', format: ms, ratio: true,
     },
     {
-      name: `${downloadMB} MB speech streamed to a file, peak RSS growth (worst of ${config.rounds} rounds)`,
+      name: `${downloadMB} MB speech streamed to a file, peak RSS growth (worst of ${rounds(config.rounds)})`,
       caseName: 'downloadToFile', field: 'peakRssGrowth', format: mb, ratio: false,
       target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
     },
     {
-      name: `SSE speech (${config.sseChunks} chunks), time to first chunk (median of ${config.sseRuns} runs × ${config.rounds} rounds)`,
+      name: `SSE speech (${config.sseChunks} chunks), time to first chunk (median of ${config.sseRuns} runs × ${rounds(config.rounds)})`,
       caseName: 'sse', field: 'firstChunkMs', format: ms, ratio: true,
       target: { text: '≤ raw + 2 ms', met: (value, raw) => value <= raw + 2 },
     },
     {
-      name: `SSE speech (${config.sseChunks} chunks), total time (median of ${config.sseRuns} runs × ${config.rounds} rounds)`,
+      name: `SSE speech (${config.sseChunks} chunks), total time (median of ${config.sseRuns} runs × ${rounds(config.rounds)})`,
       caseName: 'sse', field: 'totalMs', format: ms, ratio: true,
     },
     {
@@ -59,7 +60,7 @@ function allMetricRows(config) {
       caseName: 'upload', field: 'wallMs', format: ms, ratio: true,
     },
     {
-      name: `${uploadMB} MB transcription upload, peak RSS growth (worst of ${config.rounds} rounds)`,
+      name: `${uploadMB} MB transcription upload, peak RSS growth (worst of ${rounds(config.rounds)})`,
       caseName: 'upload', field: 'peakRssGrowth', format: mb, ratio: false,
       target: { text: '≤ 32 MB', met: (value) => value <= rssLimit },
     },

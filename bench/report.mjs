@@ -63,3 +63,22 @@ export function renderMarkdown({ header, body }) {
   const line = (cells) => `| ${cells.map((text) => text.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...body.map(line)].join('\n');
 }
+
+/**
+ * One line per target this package misses, putting the miss next to what the baseline and plain
+ * axios (the transport the package is built on) measure, so a reader can tell whose cost it is.
+ */
+export function missedTargetNotes(results, rows) {
+  const notes = [];
+  for (const row of rows) {
+    if (verdict(results, row) !== 'NOT MET') continue;
+    const value = valueOf(results, row, SUBJECT);
+    const raw = valueOf(results, row, BASELINE);
+    const viaAxios = valueOf(results, row, 'axios');
+    const parts = [`${row.name}: ${row.format(value)} against a target of ${row.target.text}`];
+    if (raw !== undefined && !row.ratio && !row.target.met(raw, raw)) parts.push(`raw node:http itself measures ${row.format(raw)}, so the target is below this machine's floor for the measurement (the package is ${Math.abs(value - raw) / 1024 ** 2 < 0.05 ? 'level with raw' : `${(Math.abs(value - raw) / 1024 ** 2).toFixed(1)} MB ${value > raw ? 'above' : 'below'} raw`})`);
+    if (raw !== undefined && row.ratio && viaAxios !== undefined) parts.push(`plain axios, the transport the package is built on, measures ${(viaAxios / raw).toFixed(2)}× raw; the package is ${(value / viaAxios).toFixed(2)}× plain axios`);
+    notes.push(parts.join('; ') + '.');
+  }
+  return notes;
+}

@@ -6,7 +6,7 @@ import { describeMachine } from './machine.mjs';
 import { metricRows } from './metrics.mjs';
 import { preparePayloads } from './payloads.mjs';
 import { updateReadmeSection, writeBenchmarksDoc } from './publish.mjs';
-import { apisUsed, buildTable, failures, renderMarkdown, renderText } from './report.mjs';
+import { apisUsed, buildTable, failures, missedTargetNotes, renderMarkdown, renderText } from './report.mjs';
 import { combineRounds } from './rounds.mjs';
 import { runCaseInChild } from './run-case.mjs';
 import { startBenchServer } from './server.mjs';
@@ -54,13 +54,16 @@ async function main() {
     await payloads.cleanup();
   }
 
-  const table = buildTable(results, metricRows(config));
+  const rows = metricRows(config);
+  const table = buildTable(results, rows);
   const failed = failures(results);
+  const notes = missedTargetNotes(results, rows);
   console.log(`\n${renderText(table, machine)}\n`);
+  if (notes.length) console.log(`Targets not met:\n${notes.map((line) => `  ${line}`).join('\n')}\n`);
   if (failed.length) console.log(`Failures:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
 
   if (isDefaultRun()) {
-    const published = { markdownTable: renderMarkdown(table), machine, config, apis: apisUsed(results), failures: failed };
+    const published = { markdownTable: renderMarkdown(table), machine, config, apis: apisUsed(results), failures: failed, notes };
     console.log(`Wrote ${await writeBenchmarksDoc(published)} and the benchmarks section of ${await updateReadmeSection(published)}.`);
   } else {
     console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md and the README are left alone.');

@@ -3,8 +3,16 @@ import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import { API_KEY, SPEECH_REQUEST, STREAMED_SPEECH_REQUEST, UPLOAD_MODEL, receivedBytes } from './speech-request.mjs';
 
-// The build output, as users get it (`npm run build` first).
-const { TogetherAudio } = createRequire(import.meta.url)('../../dist/index.cjs');
+// The build output, as users get it.
+function loadBuild() {
+  try {
+    return createRequire(import.meta.url)('../../dist/index.cjs');
+  } catch (error) {
+    if (error?.code === 'MODULE_NOT_FOUND') throw new Error('dist/index.cjs is missing: run `npm run build` first (`npm run bench` does).');
+    throw error;
+  }
+}
+const { TogetherAudio } = loadBuild();
 
 /**
  * @together-audio/client through its facade methods (together.speech, together.transcriptions)
