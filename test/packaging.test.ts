@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { FakeTogether, sendJson } from './support/fake-together';
+import {
+  buildAndPack,
+  makeConsumerProject,
+  makeTempDir,
+  npm,
+  PACKAGE_NAME,
+  removeDir,
+  runConsumerCall,
+  typeCheckConsumer,
+  writeUserConfig,
+  type PackedPackage,
+} from './support/package-consumer';
+
+jest.setTimeout(120_000);
+
+const API_KEY = 'packaging-test-key';
+const voices = { data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'tara' }] }] };
+
+/** What a consumer needs, and nothing else: no sources, tests, spec or generator inputs. */
+const expectedFiles = [
+  'CHANGELOG.md',
+  'LICENSE',
+  'README.md',
+  'dist/index.cjs',
+  'dist/index.cjs.map',
+  'dist/index.d.mts',
+  'dist/index.d.ts',
+  'dist/index.mjs',
+  'dist/index.mjs.map',
+  'package.json',
+];
+
+let workDir: string;
+let packed: PackedPackage;
+let consumer: string;
+let server: FakeTogether;
+
+beforeAll(async () => {
+  workDir = makeTempDir('together-audio-packaging-');
+  const userconfig = writeUserConfig(workDir);
+  server = await FakeTogether.start();
+  server.route('GET /voices', (_req, res) => sendJson(res, 200, voices));
+  packed = await buildAndPack(workDir, userconfig);
+  consumer = makeConsumerProject(path.join(workDir, 'consumer'));
+  // Dependencies (axios, ws, ...) come from the npm cache when it has them.
+  await npm(['install', packed.tarball, '--prefer-offline'], consumer, userconfig);
+});
+
+afterAll(async () => {
+  await server?.close();
+  removeDir(packed?.packageDir);
+  removeDir(workDir);
+});
+
+test('the tarball holds only the built package, its README, changelog and licence', () => {
+  expect(packed.files).toEqual(expectedFiles);
+});
+
+test('require() loads the CommonJS build and calls the API', async () => {
+  const result = await runConsumerCall(consumer, 'voices.cjs', server.baseURL, API_KEY);
+  expect(result.entry).toBe(path.join(consumer, 'node_modules', PACKAGE_NAME, 'dist', 'index.cjs'));
+  expect(result.audioApi).toBe('function');
+  expect(result.data).toEqual(voices);
+  expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+});
+
+test('import loads the ESM build and calls the API', async () => {
+  const result = await runConsumerCall(consumer, 'voices.mjs', server.baseURL, API_KEY);
+  expect(result.entry).toBe(`file://${path.join(consumer, 'node_modules', PACKAGE_NAME, 'dist', 'index.mjs')}`);
+  expect(result.audioApi).toBe('function');
+  expect(result.data).toEqual(voices);
+  expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+});
+
+test('TypeScript consumers type-check against the published declarations, from CommonJS and ESM', async () => {
+  await expect(typeCheckConsumer(consumer)).resolves.toBeDefined();
+});

@@ -1,0 +1,142 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot, run, tscPath, type RunResult } from './processes';
+
+export const PACKAGE_NAME = '@together-audio/client';
+
+/** Calls scripts/workspace-copy.mjs (an ES module, which ts-jest's CommonJS cannot import) in a child node. */
+export async function makeWorkspaceCopy(prefix: string): Promise<string> {
+  const module = path.join(repoRoot, 'scripts', 'workspace-copy.mjs');
+  const code = `import { makeWorkspaceCopy } from ${JSON.stringify(module)}; process.stdout.write(makeWorkspaceCopy(${JSON.stringify(prefix)}));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: repoRoot });
+  return stdout.trim();
+}
+
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string | undefined): void {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * npm with a throwaway user config instead of the user's ~/.npmrc, and without the npm_* variables
+ * an enclosing `npm test` exports (they would point the child at this repository).
+ */
+export function npm(args: string[], cwd: string, userconfig: string): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
+  return run('npm', [...args, '--userconfig', userconfig, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd, env: { ...env, npm_config_loglevel: 'warn' } });
+}
+
+export function writeUserConfig(dir: string, lines: string[] = []): string {
+  const file = path.join(dir, 'npmrc');
+  writeFileSync(file, lines.map((line) => `${line}\n`).join(''));
+  return file;
+}
+
+/** Everything `npm pack` would see in a checkout, including the parts that must stay out of the tarball. */
+const packedFrom = ['README.md', 'CHANGELOG.md', 'LICENSE', 'tsup.config.ts', 'test'];
+
+export interface PackedPackage {
+  tarball: string;
+  /** Paths inside the tarball, relative to its package/ directory. */
+  files: string[];
+  /** A checkout-like copy with dist/ built, for `npm publish`; removed by the caller. */
+  packageDir: string;
+}
+
+/**
+ * Builds the package in a scratch copy of the repository (so the working tree's dist/, which other
+ * tests and the benchmark use, is never wiped mid-run) and packs it into `destination`.
+ */
+export async function buildAndPack(destination: string, userconfig: string): Promise<PackedPackage> {
+  const packageDir = await makeWorkspaceCopy('together-audio-pack-');
+  for (const name of packedFrom) {
+    const source = path.join(repoRoot, name);
+    if (existsSync(source)) cpSync(source, path.join(packageDir, name), { recursive: true });
+  }
+  await npm(['run', 'build'], packageDir, userconfig);
+  // --ignore-scripts: pack must not start lifecycle scripts that run this very test suite.
+  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], packageDir, userconfig);
+  const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  return { tarball: path.join(destination, report.filename), files: report.files.map((file) => file.path).sort(), packageDir };
+}
+
+/** An empty project, outside this repository, that depends on nothing yet. */
+export function makeConsumerProject(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
+  for (const [name, text] of Object.entries(consumerFiles)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** How a consumer uses the package: a call from CommonJS and from ESM, and code type-checked against its declarations. */
+const consumerFiles: Record<string, string> = {
+  'voices.cjs': `
+const { TogetherAudio, AudioApi } = require('${PACKAGE_NAME}');
+const [baseURL, apiKey] = process.argv.slice(2);
+new TogetherAudio({ apiKey, baseURL }).voices.listVoices().then(({ data }) => {
+  console.log(JSON.stringify({ entry: require.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
+});
+`,
+  'voices.mjs': `
+import { TogetherAudio, AudioApi } from '${PACKAGE_NAME}';
+const [baseURL, apiKey] = process.argv.slice(2);
+const { data } = await new TogetherAudio({ apiKey, baseURL }).voices.listVoices();
+console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
+`,
+  // Checked twice: as CommonJS (check.ts, "require" types) and as ESM (check.mts, "import" types).
+  'check.ts': typeCheckedUse(),
+  'check.mts': typeCheckedUse(),
+  'tsconfig.json': JSON.stringify(
+    {
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        // A strict consumer checks the published declarations too.
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [path.join(repoRoot, 'node_modules', '@types')],
+      },
+      files: ['check.ts', 'check.mts'],
+    },
+    null,
+    2,
+  ),
+};
+
+function typeCheckedUse(): string {
+  return `
+import { AudioApi, AudioSpeechRequest, TogetherAudio, APIError, type ListVoicesResponse } from '${PACKAGE_NAME}';
+
+const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'tara', response_format: 'mp3' };
+const client = new TogetherAudio({ apiKey: 'key', baseURL: 'http://127.0.0.1:9' });
+const audio: AudioApi = client.audio;
+export const speech: Promise<Buffer> = audio.audioSpeech({ audioSpeechRequest: request }).then((response) => response.data);
+export const voices: Promise<ListVoicesResponse> = client.voices.listVoices().then((response) => response.data);
+export const isApiError = (error: unknown): error is APIError => error instanceof APIError && typeof error.status === 'number';
+// @ts-expect-error voice is required: proves the types are real, not any.
+export const missingVoice: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello' };
+`;
+}
+
+export function typeCheckConsumer(dir: string): Promise<RunResult> {
+  return run(process.execPath, [tscPath, '-p', dir], { cwd: dir });
+}
+
+export interface ConsumerCall {
+  entry: string;
+  audioApi: string;
+  data: unknown;
+}
+
+export async function runConsumerCall(dir: string, script: 'voices.cjs' | 'voices.mjs', baseURL: string, apiKey: string): Promise<ConsumerCall> {
+  const { stdout } = await run(process.execPath, [script, baseURL, apiKey], { cwd: dir });
+  return JSON.parse(stdout) as ConsumerCall;
+}
