@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { AudioFile } from '../generated/models';
 import { TogetherAudioError } from './errors';
@@ -45,7 +46,11 @@ export async function toAudioFile(input: Uploadable): Promise<AudioFile> {
   if (Buffer.isBuffer(input)) return input;
   if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (typeof Blob !== 'undefined' && input instanceof Blob) return input;
-  if (isReadable(input)) return input;
+  if (isReadable(input)) {
+    const state = input as Partial<Pick<Readable, 'readableEnded' | 'destroyed'>>;
+    if (state.readableEnded || state.destroyed) throw new TypeError('Cannot upload a stream that has already ended or been destroyed.');
+    return input;
+  }
   throw new TypeError(
     `Cannot upload ${describe(input)}: pass a file path, an http(s) URL, a URL object, a Buffer/Uint8Array, a Blob/File or a Readable.`,
   );

@@ -186,6 +186,7 @@ describe('bad input fails before any network I/O', () => {
     ['a number as file', { file: 42 }, /Cannot upload a number/],
     ['a plain object as file', { file: { path: 'x.wav' } }, /Cannot upload an object \(Object\)/],
     ['an ftp URL', { file: new URL('ftp://example.com/a.wav') }, /ftp: URL/],
+    ['a destroyed stream', { file: Readable.from([AUDIO]).destroy() }, /already ended or been destroyed/],
     ['an unknown response_format', { file: AUDIO, response_format: 'srt' }, /response_format "srt"/],
     ['a temperature above 1', { file: AUDIO, temperature: 1.5 }, /temperature 1.5/],
     ['an unknown timestamp granularity', { file: AUDIO, timestamp_granularities: ['word', 'char'] }, /"char"/],
