@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 /** Where the numbers came from. */
@@ -10,7 +11,16 @@ export function describeMachine() {
     node: process.version,
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit: currentCommit(),
   };
+}
+
+function currentCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function machineLine(machine) {
