@@ -23,6 +23,9 @@ async function runConcurrently(total, concurrency, operation) {
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
 }
 
+/** The client method each case needs; a client without it shows "n/a" for the case. */
+export const CASE_METHOD = { voices: 'listVoices', download: 'download', downloadToFile: 'downloadToFile', sse: 'streamSpeech', upload: 'transcribe' };
+
 /**
  * Each case takes a fresh client (see clients/) and the run's config and returns its numbers.
  * Results are checked (byte counts, chunk counts) so a failing client cannot look fast.

@@ -19,7 +19,7 @@ export function benchConfig() {
     downloadRuns: intFromEnv('BENCH_DOWNLOAD_RUNS', 5),
     sseChunks: intFromEnv('BENCH_SSE_CHUNKS', 500),
     sseChunkBytes: intFromEnv('BENCH_SSE_CHUNK_BYTES', 4096),
-    sseRuns: intFromEnv('BENCH_SSE_RUNS', 5),
+    sseRuns: intFromEnv('BENCH_SSE_RUNS', 20),
     uploadBytes: intFromEnv('BENCH_UPLOAD_MB', 256) * MB,
     /** Every client runs every case this many times, interleaved with the others, to even out drift. */
     rounds: intFromEnv('BENCH_ROUNDS', 3),

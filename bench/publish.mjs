@@ -12,7 +12,7 @@ const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 1.
 function methodNotes(config, apis) {
   return [
     `- Every client talks to one local server on 127.0.0.1 (in the bench process); each client runs each case in its own forked Node process, so no client inherits another's JIT state, sockets or heap.`,
-    `- Keep-alive everywhere: raw node:http and plain axios get an \`http.Agent({ keepAlive: true })\`; together-ai uses Node's fetch, whose pool keeps connections alive; this package uses its own client as shipped.`,
+    `- Keep-alive everywhere: raw node:http and plain axios get an \`http.Agent({ keepAlive: true })\`; together-ai uses Node's fetch, whose pool keeps connections alive; this package uses the keep-alive agents its client creates. The TCP connection counts in the table show the reuse.`,
     `- GET /voices: ${config.voicesWarmup} warm-up calls, then ${config.voicesCalls} sequential calls (p50), then ${config.voicesCalls} calls ${config.concurrency} at a time (throughput).`,
     `- Each client runs each case ${config.rounds} times, interleaved with the other clients (round 1 of every client, then round 2, …), to even out drift on a shared machine.`,
     `- Downloads and SSE: one warm-up run, then the median of the timed runs. SSE chunks carry ${config.sseChunkBytes} bytes of PCM each; time to first chunk is from the call to the first decoded PCM chunk.`,

@@ -5,12 +5,12 @@ const SUBJECT = 'package';
 
 function valueOf(results, row, clientKey) {
   const report = results[row.caseName]?.[clientKey];
-  return report?.ok ? report.result[row.field] : undefined;
+  return report?.ok && !report.unsupported ? report.result[row.field] : undefined;
 }
 
 function cell(results, row, clientKey) {
   const report = results[row.caseName]?.[clientKey];
-  if (!report) return 'n/a';
+  if (!report || report.unsupported) return 'n/a';
   if (!report.ok) return 'failed';
   const value = report.result[row.field];
   if (value === undefined) return 'n/a';

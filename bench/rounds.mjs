@@ -11,6 +11,7 @@ const WORST_OF_ROUNDS = new Set(['peakRssGrowth']);
 export function combineRounds(reports) {
   const failed = reports.find((report) => !report.ok);
   if (failed) return failed;
+  if (reports[0].unsupported) return reports[0];
   const result = {};
   for (const field of Object.keys(reports[0].result)) {
     const values = reports.map((report) => report.result[field]);

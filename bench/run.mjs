@@ -19,7 +19,7 @@ async function runCase(caseName, clientKey, round, { config, server, payloads })
   const connectionsBefore = server.connectionCount();
   const report = await runCaseInChild({ clientKey, caseName, baseURL: server.baseURL, config, paths });
   report.connections = server.connectionCount() - connectionsBefore;
-  const summary = report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
+  const summary = report.unsupported ? 'n/a (the client has no such call)' : report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
   console.error(`  ${caseName} #${round + 1} / ${CLIENTS[clientKey].label}: ${summary} [${report.connections} connections, ${((Date.now() - started) / 1000).toFixed(1)} s]`);
   return report;
 }
@@ -42,6 +42,8 @@ async function main() {
   const machine = describeMachine();
   console.error('Preparing payloads…');
   const payloads = await preparePayloads(config);
+  // Ctrl-C must not leave the payload files behind in the temp dir.
+  process.once('SIGINT', () => payloads.cleanup().finally(() => process.exit(130)));
   let results;
   try {
     const server = await startBenchServer({ downloadPath: payloads.downloadPath, ...config });
