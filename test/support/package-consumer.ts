@@ -54,15 +54,20 @@ export interface PackedPackage {
  */
 export async function buildAndPack(destination: string, userconfig: string): Promise<PackedPackage> {
   const packageDir = await makeWorkspaceCopy('together-audio-pack-');
-  for (const name of packedFrom) {
-    const source = path.join(repoRoot, name);
-    if (existsSync(source)) cpSync(source, path.join(packageDir, name), { recursive: true });
+  try {
+    for (const name of packedFrom) {
+      const source = path.join(repoRoot, name);
+      if (existsSync(source)) cpSync(source, path.join(packageDir, name), { recursive: true });
+    }
+    await npm(['run', 'build'], packageDir, userconfig);
+    // --ignore-scripts: pack must not start lifecycle scripts that run this very test suite.
+    const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], packageDir, userconfig);
+    const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    return { tarball: path.join(destination, report.filename), files: report.files.map((file) => file.path).sort(), packageDir };
+  } catch (error) {
+    removeDir(packageDir);
+    throw error;
   }
-  await npm(['run', 'build'], packageDir, userconfig);
-  // --ignore-scripts: pack must not start lifecycle scripts that run this very test suite.
-  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', destination], packageDir, userconfig);
-  const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  return { tarball: path.join(destination, report.filename), files: report.files.map((file) => file.path).sort(), packageDir };
 }
 
 /** An empty project, outside this repository, that depends on nothing yet. */

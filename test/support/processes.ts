@@ -8,6 +8,7 @@ export const tscPath = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 
 
 export interface RunOptions {
   cwd: string;
+  /** The child's whole environment; this process's by default. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -19,7 +20,7 @@ export interface RunResult {
 /** Runs a command to completion; a non-zero exit rejects with the command's output in the message. */
 export function run(command: string, args: string[], { cwd, env }: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: env ?? process.env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       if (error) {
         reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}\n${stderr}`));
       } else {
@@ -48,7 +49,7 @@ export interface RunningChild {
  * stdin is a pipe held open by this process, so a child that watches it also dies with the tests.
  */
 export function startChild(command: string, args: string[], options: StartOptions): Promise<RunningChild> {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: 'pipe' });
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'pipe' });
   let output = '';
   const stop = (): Promise<void> => stopChild(child);
   return new Promise((resolve, reject) => {
