@@ -75,10 +75,15 @@ export function missedTargetNotes(results, rows) {
     const value = valueOf(results, row, SUBJECT);
     const raw = valueOf(results, row, BASELINE);
     const viaAxios = valueOf(results, row, 'axios');
-    const parts = [`${row.name}: ${row.format(value)} against a target of ${row.target.text}`];
-    if (raw !== undefined && !row.ratio && !row.target.met(raw, raw)) parts.push(`raw node:http itself measures ${row.format(raw)}, so the target is below this machine's floor for the measurement (the package is ${Math.abs(value - raw) / 1024 ** 2 < 0.05 ? 'level with raw' : `${(Math.abs(value - raw) / 1024 ** 2).toFixed(1)} MB ${value > raw ? 'above' : 'below'} raw`})`);
-    if (raw !== undefined && row.ratio && viaAxios !== undefined) parts.push(`plain axios, the transport the package is built on, measures ${(viaAxios / raw).toFixed(2)}× raw; the package is ${(value / viaAxios).toFixed(2)}× plain axios`);
-    notes.push(parts.join('; ') + '.');
+    const { target } = row;
+    const parts = [`${row.name}: ${row.format(value)} against a target of ${target.text}`];
+    if (target.relative && raw !== undefined) {
+      parts.push(`the package is at ${target.relative(value, raw)}`);
+      if (viaAxios !== undefined) parts.push(`plain axios, the transport the package is built on, is at ${target.relative(viaAxios, raw)}`);
+    } else if (raw !== undefined && !target.met(raw, raw)) {
+      parts.push(`raw node:http itself measures ${row.format(raw)}, so the target is below this machine's floor for the measurement`);
+    }
+    notes.push(`${parts.join('; ')}.`);
   }
   return notes;
 }
