@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { AudioSpeechStreamChunk } from '../generated/models';
 import { StreamError, toTogetherError } from './errors';
 
@@ -38,14 +39,14 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
       }
     },
   });
-  const text = new TextDecoder();
+  const text = new StringDecoder('utf8');
   const abort = () => body.destroy(abortReason(signal));
   signal?.addEventListener('abort', abort, { once: true });
   try {
     if (signal?.aborted) throw abortReason(signal);
     // Not destroyed when the loop stops at [DONE]: the rest of the body is drained instead (below).
     for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-      parser.feed(text.decode(chunk as Buffer, { stream: true }));
+      parser.feed(text.write(chunk as Buffer));
       while (decoded.length > 0) yield decoded.shift() as Buffer;
       if (failure) throw failure;
       if (sawDone) {
@@ -53,7 +54,7 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
         return;
       }
     }
-    parser.feed(text.decode());
+    parser.feed(text.end());
     parser.reset({ consume: true });
     while (decoded.length > 0) yield decoded.shift() as Buffer;
     if (failure) throw failure;
@@ -101,19 +102,23 @@ function pcmOf(event: EventSourceMessage): Buffer {
   }
   const serverError = errorMessageOf(payload);
   if (serverError !== undefined) throw new StreamError(`The server reported an error mid-stream: ${serverError}`);
-  const chunk = chunkOf(payload);
-  if (chunk === undefined) {
+  const pcm = pcmOfChunk(payload);
+  if (pcm === undefined) {
     throw new StreamError(`Malformed speech stream event: no audio.tts.chunk with a base64 "b64" field: ${preview(event.data)}`);
   }
-  return Buffer.from(chunk.b64, 'base64');
+  return pcm;
 }
 
-/** The chunk, wrapped in `data` (as the spec describes) or at the top level. */
-function chunkOf(payload: unknown): Pick<AudioSpeechStreamChunk, 'b64'> | undefined {
+/** The bytes of a chunk wrapped in `data` (as the spec describes) or at the top level. */
+function pcmOfChunk(payload: unknown): Buffer | undefined {
   if (!isObject(payload)) return undefined;
-  const candidate = isObject(payload.data) ? payload.data : payload;
-  if (typeof candidate.b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(candidate.b64)) return undefined;
-  return { b64: candidate.b64 };
+  const chunk = (isObject(payload.data) ? payload.data : payload) as Partial<AudioSpeechStreamChunk>;
+  if (typeof chunk.b64 !== 'string') return undefined;
+  const bytes = Buffer.from(chunk.b64, 'base64');
+  // Node skips characters that are not base64 instead of failing, which shows as missing bytes
+  // (checked this way rather than by a regex, which costs more than the decoding itself).
+  const digits = chunk.b64.length - (chunk.b64.endsWith('==') ? 2 : chunk.b64.endsWith('=') ? 1 : 0);
+  return bytes.length === Math.floor((digits * 3) / 4) ? bytes : undefined;
 }
 
 function errorMessageOf(payload: unknown): string | undefined {

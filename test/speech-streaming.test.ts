@@ -123,6 +123,7 @@ describe('speech.stream', () => {
     ['data that is not JSON', 'not json {'],
     ['an event without b64', JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm' } })],
     ['a b64 that is not base64', JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm', b64: '%%%' } })],
+    ['a b64 with a stray character', JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm', b64: 'AAAA%AAA' } })],
     ['a JSON value that is not an object', '42'],
   ])('raises StreamError on %s, after delivering the chunks before it', async (_label, badData) => {
     const first = randomBytes(64);
