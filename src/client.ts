@@ -5,9 +5,18 @@ import { AudioApi } from '../generated/api/audio-api';
 import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
-import { toTogetherError } from './errors';
+import type { Redact } from './errors';
 import { StreamingFormData } from './multipart';
 import { Realtime } from './realtime';
+import { optionalCount } from './request-options';
+import { guardResponse, toTogetherErrorReadingBody } from './response-body';
+import {
+  DEFAULT_INITIAL_RETRY_DELAY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_DELAY,
+  installRetries,
+  type RetryEvent,
+} from './retry';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
 
@@ -16,7 +25,22 @@ const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5000 } as con
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
   defaultHeaders?: Record<string, string>;
+  /** Retries after the first attempt (default 2); 0 disables them. See the README for what is retried. */
+  maxRetries?: number;
+  /**
+   * Milliseconds allowed per attempt until the response headers arrive (default 60 000); for a
+   * streamed response, also the longest the body may go without sending a byte.
+   */
+  timeout?: number;
+  /** First backoff wait in ms (default 500), doubled on each retry, with jitter. */
+  initialRetryDelay?: number;
+  /** Upper bound in ms on any single wait between attempts, including one asked for by Retry-After (default 60 000). */
+  maxRetryDelay?: number;
+  /** Called before each retry with the reason and the wait, e.g. to log it. */
+  onRetry?: (event: RetryEvent) => void;
 }
+
+export const DEFAULT_TIMEOUT = 60_000;
 
 /**
  * The entry point: one Configuration and one private axios instance (never the global one),
@@ -48,8 +72,20 @@ export class TogetherAudio {
       // Node 19 on. Same settings as those global agents (idle sockets closed after 5 s).
       httpAgent: new http.Agent(KEEP_ALIVE),
       httpsAgent: new https.Agent(KEEP_ALIVE),
+      timeout: optionalCount(options, 'timeout', 1) ?? DEFAULT_TIMEOUT,
     });
-    this.axios.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toTogetherError(error)));
+    installRetries(this.axios, {
+      maxRetries: optionalCount(options, 'maxRetries', 0) ?? DEFAULT_MAX_RETRIES,
+      initialRetryDelay: optionalCount(options, 'initialRetryDelay', 0) ?? DEFAULT_INITIAL_RETRY_DELAY,
+      maxRetryDelay: optionalCount(options, 'maxRetryDelay', 0) ?? DEFAULT_MAX_RETRY_DELAY,
+      onRetry: options.onRetry,
+    });
+    // Registered after the retries, so that it maps only the final failure.
+    const redact = redactor(apiKey());
+    this.axios.interceptors.response.use(
+      (response) => guardResponse(response, redact),
+      async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, redact)),
+    );
     this.configuration = new Configuration({
       basePath: this.baseURL,
       accessToken: apiKey,
@@ -62,4 +98,9 @@ export class TogetherAudio {
     this.transcriptions = new Transcriptions(this.audio);
     this.translations = new Translations(this.audio);
   }
+}
+
+/** Hides the API key in anything the server echoes back (an error body quoting the Authorization header). */
+function redactor(secret: string): Redact {
+  return (text) => (secret.length >= 8 ? text.split(secret).join('[redacted]') : text);
 }

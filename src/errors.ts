@@ -1,36 +1,79 @@
 import { AxiosError, type AxiosResponse, type RawAxiosResponseHeaders, type AxiosResponseHeaders } from 'axios';
 import type { ErrorDetail } from '../generated/models';
+import { limitsOf, requestIdOf, type RateLimitInfo } from './response-meta';
 
 export type ResponseHeaders = Record<string, string>;
 
-/** Base class of every error this package throws. */
+/**
+ * Base class of every error this package throws. Errors never hold the request (axios keeps the
+ * Authorization header in it), so printing, logging or serialising one cannot leak the API key.
+ */
 export class TogetherAudioError extends Error {
   override name = 'TogetherAudioError';
+
+  /** A plain summary that is safe to log or send anywhere. */
+  toJSON(): Record<string, unknown> {
+    const json: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== 'cause' && key !== 'headers' && value !== undefined) json[key] = value;
+    }
+    return json;
+  }
+}
+
+/** What an APIError is built from: the response, already read and decoded. */
+export interface APIErrorInit {
+  status: number;
+  headers: ResponseHeaders;
+  /** The `error` object of an ErrorData body, when the body was one. */
+  error?: ErrorDetail;
+  /** Describes a body that was not ErrorData (HTML, plain text, nothing). */
+  fallbackMessage: string;
+  /** Requests sent in all, counting retries. */
+  attempts?: number;
 }
 
 /** The server answered with an error status. */
 export class APIError extends TogetherAudioError {
   override name = 'APIError';
   readonly status: number;
+  /** Response headers, lower-cased. */
   readonly headers: ResponseHeaders;
+  /** `x-request-id`, else `cf-ray`: quote it when reporting a problem to Together. */
   readonly requestId: string | undefined;
   /** The `error` object of the ErrorData body, when the body was one. */
   readonly error: ErrorDetail | undefined;
   readonly type: string | undefined;
   readonly code: string | null | undefined;
   readonly param: string | null | undefined;
+  /** Requests sent in all, counting retries. */
+  readonly attempts: number;
+  /** `x-ratelimit-*` headers as numbers (limit, remaining, reset, ...). */
+  readonly rateLimit: RateLimitInfo;
+  /** `x-tokenlimit-*` headers as numbers. */
+  readonly tokenLimit: RateLimitInfo;
 
-  constructor(status: number, headers: ResponseHeaders, error: ErrorDetail | undefined, fallbackMessage: string) {
-    const requestId = headers['x-request-id'] ?? headers['cf-ray'];
-    const message = error?.message ?? fallbackMessage;
-    super(`${status} ${message}${requestId ? ` (request id ${requestId})` : ''}`);
-    this.status = status;
-    this.headers = headers;
+  constructor(init: APIErrorInit) {
+    const requestId = requestIdOf(init.headers);
+    const attempts = init.attempts ?? 1;
+    const detail = init.error?.message ?? init.fallbackMessage;
+    const explained = new.target.explain(detail, attempts);
+    super(`${init.status} ${explained}${requestId ? ` (request id ${requestId})` : ''}`);
+    this.status = init.status;
+    this.headers = init.headers;
     this.requestId = requestId;
-    this.error = error;
-    this.type = error?.type;
-    this.code = error?.code;
-    this.param = error?.param;
+    this.error = init.error;
+    this.type = init.error?.type;
+    this.code = init.error?.code;
+    this.param = init.error?.param;
+    this.attempts = attempts;
+    this.rateLimit = limitsOf(init.headers, 'x-ratelimit-');
+    this.tokenLimit = limitsOf(init.headers, 'x-tokenlimit-');
+  }
+
+  /** Turns the server's message into this error's message; subclasses say what the status means. */
+  protected static explain(detail: string, _attempts: number): string {
+    return detail;
   }
 }
 
@@ -38,57 +81,154 @@ export class BadRequestError extends APIError { override name = 'BadRequestError
 export class AuthenticationError extends APIError { override name = 'AuthenticationError'; }
 export class PermissionDeniedError extends APIError { override name = 'PermissionDeniedError'; }
 export class NotFoundError extends APIError { override name = 'NotFoundError'; }
+export class ConflictError extends APIError { override name = 'ConflictError'; }
 export class UnprocessableEntityError extends APIError { override name = 'UnprocessableEntityError'; }
-export class RateLimitError extends APIError { override name = 'RateLimitError'; }
-export class InternalServerError extends APIError { override name = 'InternalServerError'; }
+
+/** 429. `rateLimit.reset` is Together's suggested wait in seconds. */
+export class RateLimitError extends APIError {
+  override name = 'RateLimitError';
+  protected static override explain(detail: string, attempts: number): string {
+    return `Rate limited${givenUp(attempts)}: ${detail}`;
+  }
+}
+
+/** 413: the upload (or request body) is larger than the API accepts. */
+export class PayloadTooLargeError extends APIError {
+  override name = 'PayloadTooLargeError';
+  protected static override explain(detail: string): string {
+    return `The request body is larger than the API's upload size limit: ${detail}`;
+  }
+}
+
+/** Error code `audio_too_long`: the audio is longer than the model or endpoint accepts. */
+export class AudioTooLongError extends APIError {
+  override name = 'AudioTooLongError';
+  protected static override explain(detail: string): string {
+    return `The audio is longer than the API's audio-length limit: ${detail}`;
+  }
+}
+
+/** Any status >= 500. */
+export class InternalServerError extends APIError {
+  override name = 'InternalServerError';
+  protected static override explain(detail: string, attempts: number): string {
+    return `Server error${givenUp(attempts)}: ${detail}`;
+  }
+}
+
+/** 503: the platform had no capacity for the request (also an InternalServerError). */
+export class ServiceUnavailableError extends InternalServerError {
+  override name = 'ServiceUnavailableError';
+  protected static override explain(detail: string, attempts: number): string {
+    return `Service unavailable: the platform was at capacity${givenUp(attempts)}; try again later: ${detail}`;
+  }
+}
 
 /** No response arrived: the connection failed or was reset. */
-export class APIConnectionError extends TogetherAudioError { override name = 'APIConnectionError'; }
+export class APIConnectionError extends TogetherAudioError {
+  override name = 'APIConnectionError';
+  /** The system error code, e.g. ECONNRESET or ECONNREFUSED, when there was one. */
+  readonly code: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { code?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options?.code;
+  }
+}
+
+/** No response (or, for a streamed body, no further bytes) within the timeout. */
+export class APITimeoutError extends APIConnectionError { override name = 'APITimeoutError'; }
+
+/** The caller's AbortSignal cancelled the request; `cause` is the signal's reason. */
+export class APIUserAbortError extends TogetherAudioError { override name = 'APIUserAbortError'; }
 
 /** A server-sent event stream was malformed or ended without `data: [DONE]`. */
 export class StreamError extends TogetherAudioError { override name = 'StreamError'; }
+
+function givenUp(attempts: number): string {
+  return attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
+}
 
 const errorClassByStatus: Record<number, typeof APIError> = {
   400: BadRequestError,
   401: AuthenticationError,
   403: PermissionDeniedError,
   404: NotFoundError,
+  409: ConflictError,
+  413: PayloadTooLargeError,
   422: UnprocessableEntityError,
   429: RateLimitError,
+  503: ServiceUnavailableError,
 };
 
-export function apiErrorFor(status: number, headers: ResponseHeaders, body: unknown): APIError {
-  const detail = errorDetailOf(body);
-  const ErrorClass = errorClassByStatus[status] ?? (status >= 500 ? InternalServerError : APIError);
-  return new ErrorClass(status, headers, detail, describeBody(status, body));
+const AUDIO_TOO_LONG = 'audio_too_long';
+
+/** The typed error for an error response whose body has been read (`body`: parsed JSON or text). */
+export function apiErrorFor(status: number, headers: ResponseHeaders, body: unknown, attempts = 1): APIError {
+  const error = errorDetailOf(body);
+  const ErrorClass =
+    error?.code === AUDIO_TOO_LONG || error?.type === AUDIO_TOO_LONG
+      ? AudioTooLongError
+      : errorClassByStatus[status] ?? (status >= 500 ? InternalServerError : APIError);
+  return new ErrorClass({ status, headers, error, fallbackMessage: describeBody(status, body), attempts });
 }
 
-/** The one place an axios failure becomes a typed error. Never copies the request config. */
-export function toTogetherError(error: unknown): unknown {
+/** Hides a secret (the API key) in text that came back from the server. */
+export type Redact = (text: string) => string;
+
+/**
+ * The one place an axios failure becomes a typed error. Never copies the request config, so no
+ * AxiosError (whose config holds the Authorization header) leaves the package. A streamed error
+ * body must have been read already (see `readErrorBody` in client.ts); one that was not is described
+ * as unread.
+ */
+export function toTogetherError(error: unknown, redact: Redact = (text) => text): unknown {
   if (error instanceof TogetherAudioError || !(error instanceof AxiosError)) return error;
+  const retryState = error.config?.['axios-retry'] as { retryCount?: number } | undefined;
+  const attempts = (retryState?.retryCount ?? 0) + 1;
   if (error.response) {
-    return apiErrorFor(error.response.status, plainHeaders(error.response.headers), decodeBody(error.response));
+    const headers = plainHeaders(error.response.headers, redact);
+    return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
   }
-  return new APIConnectionError(`Connection error: ${error.code ?? error.message}`);
+  if (error.code === AxiosError.ERR_CANCELED) {
+    const reason: unknown = (error.config?.signal as AbortSignal | undefined)?.reason;
+    return new APIUserAbortError('The request was aborted by its AbortSignal.', reason === undefined ? undefined : { cause: reason });
+  }
+  if (error.code === AxiosError.ETIMEDOUT || (error.code === AxiosError.ECONNABORTED && /timeout/i.test(error.message))) {
+    const timeout = error.config?.timeout;
+    return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
+  }
+  const systemCode = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.code;
+  return new APIConnectionError(`Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}`, {
+    code: systemCode,
+  });
 }
 
-export function plainHeaders(headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined): ResponseHeaders {
+export function plainHeaders(
+  headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined,
+  redact: Redact = (text) => text,
+): ResponseHeaders {
   const result: ResponseHeaders = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined && value !== null) result[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value !== undefined && value !== null) result[key.toLowerCase()] = redact(Array.isArray(value) ? value.join(', ') : String(value));
   }
   return result;
 }
 
-function decodeBody(response: AxiosResponse): unknown {
+function decodeBody(response: AxiosResponse, redact: Redact): unknown {
   const data: unknown = response.data;
+  if (isStream(data)) return undefined;
   const text = Buffer.isBuffer(data) ? data.toString('utf8') : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data;
-  if (typeof text !== 'string') return text;
+  if (typeof text !== 'string') return text === undefined || text === null ? undefined : JSON.parse(redact(JSON.stringify(text)));
+  const safe = redact(text);
   try {
-    return JSON.parse(text);
+    return JSON.parse(safe);
   } catch {
-    return text;
+    return safe;
   }
+}
+
+function isStream(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function';
 }
 
 function errorDetailOf(body: unknown): ErrorDetail | undefined {
@@ -98,13 +238,18 @@ function errorDetailOf(body: unknown): ErrorDetail | undefined {
     return error as ErrorDetail;
   }
   if (typeof error === 'string') return { message: error, type: 'unknown' };
+  const message = (body as { message?: unknown }).message;
+  if (typeof message === 'string') return { message, type: 'unknown' };
   return undefined;
 }
 
 function describeBody(status: number, body: unknown): string {
   if (typeof body === 'string' && body.trim() !== '') {
-    const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-    return `status ${status}: ${text.slice(0, 200)}`;
+    const text = body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+    if (text !== '') return `status ${status} with a non-JSON body: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
   }
-  return `status ${status} with no error body`;
+  if (body !== undefined && body !== null && typeof body === 'object') {
+    return `status ${status} with an unexpected body: ${JSON.stringify(body).slice(0, 200)}`;
+  }
+  return `status ${status} with an empty body`;
 }

@@ -1,5 +1,5 @@
 export * from '../generated';
-export { TogetherAudio, type ClientOptions } from './client';
+export { TogetherAudio, DEFAULT_TIMEOUT, type ClientOptions } from './client';
 export {
   API_KEY_ENV,
   BASE_URL_ENV,
@@ -21,7 +21,23 @@ export {
   InternalServerError,
   APIConnectionError,
   StreamError,
+  ConflictError,
+  PayloadTooLargeError,
+  AudioTooLongError,
+  ServiceUnavailableError,
+  APITimeoutError,
+  APIUserAbortError,
+  type ResponseHeaders,
 } from './errors';
+export { responseMeta, type ResponseMeta, type RateLimitInfo } from './response-meta';
+export {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_INITIAL_RETRY_DELAY,
+  DEFAULT_MAX_RETRY_DELAY,
+  retryDelayFor,
+  serverSuggestedDelay,
+  type RetryEvent,
+} from './retry';
 export type { RequestOptions } from './request-options';
 export {
   blockAlign,

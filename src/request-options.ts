@@ -1,10 +1,11 @@
 import type { RawAxiosRequestConfig } from 'axios';
+import type {} from 'axios-retry';
 
 /** Per-call options accepted by every facade method. */
 export interface RequestOptions {
   /** Cancels the request, or a stream already under way. */
   signal?: AbortSignal;
-  /** Milliseconds allowed per attempt. */
+  /** Milliseconds allowed per attempt (for a streamed body, also the longest gap between bytes). */
   timeout?: number;
   /** Retries after the first attempt; 0 disables them for this call. */
   maxRetries?: number;
@@ -12,10 +13,24 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** The axios options for RequestOptions; invalid values throw a TypeError before any I/O. */
 export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConfig {
   const config: RawAxiosRequestConfig = {};
   if (options.signal) config.signal = options.signal;
-  if (options.timeout !== undefined) config.timeout = options.timeout;
+  const timeout = optionalCount(options, 'timeout', 1);
+  if (timeout !== undefined) config.timeout = timeout;
+  const maxRetries = optionalCount(options, 'maxRetries', 0);
+  if (maxRetries !== undefined) config['axios-retry'] = { retries: maxRetries };
   if (options.headers) config.headers = { ...options.headers };
   return config;
+}
+
+/** A number option that must be an integer >= `min` when given. */
+export function optionalCount<K extends string>(options: Partial<Record<K, unknown>>, name: K, min: number): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= ${min}.`);
+  }
+  return value;
 }
