@@ -1,0 +1,328 @@
+import { AxiosError, isAxiosError } from 'axios';
+import type { ServerResponse } from 'node:http';
+import {
+  APIConnectionError,
+  APIError,
+  APITimeoutError,
+  APIUserAbortError,
+  AudioTooLongError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionDeniedError,
+  RateLimitError,
+  ServiceUnavailableError,
+  TogetherAudio,
+  TogetherAudioError,
+  UnprocessableEntityError,
+  responseMeta,
+  type AudioSpeechRequest,
+} from '../src';
+import { FakeTogether, readBody, sendError } from './support/fake-together';
+import { expectSecretAbsent } from './support/secrets';
+
+const API_KEY = 'tgp_v1_secret-key-for-error-tests-0123456789';
+const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'friendly sidekick' };
+
+let server: FakeTogether;
+let client: TogetherAudio;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+  client = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 0 });
+});
+afterEach(() => server.reset());
+afterAll(() => server.close());
+
+function speechError(options: Parameters<TogetherAudio['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
+  return client.audio.audioSpeech({ audioSpeechRequest: request }, options).then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
+function respond(handler: (res: ServerResponse) => void): void {
+  server.route('POST /audio/speech', async (req, res) => {
+    await readBody(req);
+    handler(res);
+  });
+}
+
+describe('status codes map to typed errors carrying the ErrorData fields and the request id', () => {
+  it.each([
+    [400, BadRequestError],
+    [401, AuthenticationError],
+    [403, PermissionDeniedError],
+    [404, NotFoundError],
+    [409, ConflictError],
+    [422, UnprocessableEntityError],
+    [429, RateLimitError],
+    [500, InternalServerError],
+    [502, InternalServerError],
+    [504, InternalServerError],
+    [418, APIError],
+  ])('%i → %p', async (status, ErrorClass) => {
+    respond((res) =>
+      sendError(res, status, 'something specific went wrong', { type: 'some_type', code: 'some_code', param: 'voice' }, { 'x-request-id': `req_${status}` }),
+    );
+
+    const error = await speechError();
+
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toBeInstanceOf(TogetherAudioError);
+    expect(isAxiosError(error)).toBe(false);
+    expect(error).toMatchObject({
+      status,
+      type: 'some_type',
+      code: 'some_code',
+      param: 'voice',
+      requestId: `req_${status}`,
+      attempts: 1,
+      error: { message: 'something specific went wrong', type: 'some_type', code: 'some_code', param: 'voice' },
+    });
+    expect((error as APIError).headers['x-request-id']).toBe(`req_${status}`);
+    expect((error as Error).message).toContain('something specific went wrong');
+    expect((error as Error).message).toContain(`req_${status}`);
+    expect((error as Error).message).toMatch(new RegExp(`^${status} `));
+  });
+
+  it('503 → ServiceUnavailableError, also an InternalServerError, whose message says the platform was at capacity', async () => {
+    respond((res) => sendError(res, 503, 'no capacity', { type: 'service_unavailable' }, { 'x-request-id': 'req_503' }));
+    const error = (await speechError()) as ServiceUnavailableError;
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.message).toMatch(/at capacity/);
+    expect(error.message).toContain('no capacity');
+    expect(error.message).toContain('req_503');
+  });
+
+  it('a plain 500 does not claim the platform is at capacity', async () => {
+    respond((res) => sendError(res, 500, 'boom'));
+    const error = (await speechError()) as Error;
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error).not.toBeInstanceOf(ServiceUnavailableError);
+    expect(error.message).not.toMatch(/capacity/);
+  });
+
+  it('413 → PayloadTooLargeError saying the upload size limit was hit', async () => {
+    respond((res) => {
+      res.writeHead(413, { 'content-type': 'text/html' });
+      res.end('<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center></body></html>');
+    });
+    const error = (await speechError()) as Error;
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error.message).toMatch(/upload size limit/);
+    expect(error.message).toContain('Request Entity Too Large');
+    expect(error.message).not.toContain('<');
+  });
+
+  it.each([400, 422])('code audio_too_long (status %i) → AudioTooLongError saying the audio-length limit was hit', async (status) => {
+    respond((res) => sendError(res, status, 'Audio duration exceeds the maximum of 600 seconds', { code: 'audio_too_long', param: 'file' }));
+    const error = (await speechError()) as AudioTooLongError;
+    expect(error).toBeInstanceOf(AudioTooLongError);
+    expect(error).toMatchObject({ status, code: 'audio_too_long', param: 'file' });
+    expect(error.message).toMatch(/audio-length limit/);
+    expect(error.message).toContain('600 seconds');
+  });
+
+  it('uses cf-ray as the request id when there is no x-request-id', async () => {
+    respond((res) => sendError(res, 404, 'no such voice', {}, { 'cf-ray': '8f1c2d3e4a5b6c7d-SJC' }));
+    const error = (await speechError()) as APIError;
+    expect(error.requestId).toBe('8f1c2d3e4a5b6c7d-SJC');
+    expect(error.message).toContain('8f1c2d3e4a5b6c7d-SJC');
+  });
+
+  it('exposes x-ratelimit-* and x-tokenlimit-* as numbers on a RateLimitError', async () => {
+    respond((res) =>
+      sendError(res, 429, 'slow down', { type: 'rate_limit' }, {
+        'x-ratelimit-limit': '600',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '2.5',
+        'x-ratelimit-remaining-tokens': '12',
+        'x-tokenlimit-limit': '100000',
+        'x-tokenlimit-remaining': '42',
+      }),
+    );
+    const error = (await speechError()) as RateLimitError;
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.rateLimit).toEqual({ limit: 600, remaining: 0, reset: 2.5, remainingTokens: 12 });
+    expect(error.tokenLimit).toEqual({ limit: 100000, remaining: 42 });
+  });
+});
+
+describe('bodies that are not ErrorData still give a clear message', () => {
+  it('an HTML page from a proxy', async () => {
+    respond((res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><html><head><style>body{color:red}</style><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unreachable.</p></body></html>');
+    });
+    const error = (await speechError()) as Error;
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.message).toContain('502 Bad Gateway');
+    expect(error.message).toContain('The upstream server is unreachable.');
+    expect(error.message).not.toMatch(/[<>]|color:red/);
+  });
+
+  it('an empty 500 body', async () => {
+    respond((res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    const error = (await speechError()) as Error;
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.message).toMatch(/^500 .*empty body/);
+  });
+
+  it('JSON that is not ErrorData', async () => {
+    respond((res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'weird shape' }));
+    });
+    const error = (await speechError()) as Error;
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.message).toContain('weird shape');
+  });
+});
+
+describe('error bodies of streamed and binary requests are read before the error is built', () => {
+  it.each(['stream', 'arraybuffer'] as const)('responseType %s', async (responseType) => {
+    respond((res) => sendError(res, 400, 'input is too long', { param: 'input' }, { 'x-request-id': 'req_body' }));
+    const error = (await speechError({ responseType })) as BadRequestError;
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.message).toContain('input is too long');
+    expect(error).toMatchObject({ param: 'input', requestId: 'req_body' });
+  });
+
+  it('reads at most a bounded prefix of a huge streamed error body', async () => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(4 * 1024 * 1024));
+    });
+    const error = (await speechError({ responseType: 'stream' })) as Error;
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.message.length).toBeLessThan(1000);
+  });
+});
+
+describe('connection failures', () => {
+  it('a refused connection → APIConnectionError with the system code', async () => {
+    const closed = await FakeTogether.start();
+    const baseURL = closed.baseURL;
+    await closed.close();
+    const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
+    const error = await offline.voices.listVoices().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIConnectionError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(isAxiosError(error)).toBe(false);
+    expectSecretAbsent(error, API_KEY);
+  });
+});
+
+describe('the API key never appears in an error', () => {
+  it('401 for a bad key, even when the server echoes the Authorization header back', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      const auth = String(req.headers.authorization);
+      sendError(res, 401, `Invalid API key provided: ${auth}`, { type: 'invalid_api_key', code: 'invalid_api_key' }, { 'x-request-id': 'req_401', 'x-echo': auth });
+    });
+    const error = (await speechError()) as AuthenticationError;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toContain('Invalid API key provided');
+    expect(error.message).toContain('[redacted]');
+    expectSecretAbsent(error, API_KEY);
+    expect(server.requests[0].headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+
+  const kinds: Array<[string, () => Promise<unknown>, new (...args: never[]) => Error]> = [
+    [
+      'APIError',
+      async () => {
+        respond((res) => sendError(res, 400, 'bad'));
+        return speechError();
+      },
+      BadRequestError,
+    ],
+    [
+      'APITimeoutError',
+      async () => {
+        server.route('POST /audio/speech', () => undefined);
+        return speechError({ timeout: 50 });
+      },
+      APITimeoutError,
+    ],
+    [
+      'APIUserAbortError',
+      async () => {
+        server.route('POST /audio/speech', () => undefined);
+        return speechError({ signal: AbortSignal.timeout(50) });
+      },
+      APIUserAbortError,
+    ],
+    [
+      'APIConnectionError',
+      async () => {
+        server.route('POST /audio/speech', (req) => void req.socket.destroy());
+        return speechError();
+      },
+      APIConnectionError,
+    ],
+  ];
+
+  it.each(kinds)('%s: message, stack, String, JSON.stringify, util.inspect (depth Infinity, hidden) and cause', async (_kind, provoke, ErrorClass) => {
+    const error = await provoke();
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).not.toBeInstanceOf(AxiosError);
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ name: (error as Error).name, message: (error as Error).message });
+    expectSecretAbsent(error, API_KEY);
+  });
+});
+
+describe('responseMeta', () => {
+  it('gives the request id and rate-limit numbers of a successful response', async () => {
+    respond((res) => {
+      res.writeHead(200, {
+        'content-type': 'audio/wav',
+        'x-request-id': 'req_ok',
+        'x-ratelimit-limit': '60',
+        'x-ratelimit-remaining': '59',
+        'x-ratelimit-reset': '1',
+        'x-ratelimit-limit-tokens': 'not a number',
+        'x-tokenlimit-remaining': '900',
+      });
+      res.end('RIFF');
+    });
+    const response = await client.audio.audioSpeech({ audioSpeechRequest: request });
+    expect(responseMeta(response)).toEqual({
+      requestId: 'req_ok',
+      rateLimit: { limit: 60, remaining: 59, reset: 1 },
+      tokenLimit: { remaining: 900 },
+    });
+  });
+
+  it('is empty for a response without those headers', () => {
+    expect(responseMeta({ headers: {} })).toEqual({ requestId: undefined, rateLimit: {}, tokenLimit: {} });
+  });
+});
+
+describe('options are checked before any I/O', () => {
+  it.each([
+    [{ maxRetries: -1 }, /maxRetries/],
+    [{ maxRetries: 1.5 }, /maxRetries/],
+    [{ timeout: 0 }, /timeout/],
+    [{ maxRetryDelay: -5 }, /maxRetryDelay/],
+  ])('client %j', (options, message) => {
+    expect(() => new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, ...options })).toThrow(message);
+  });
+
+  it('per request', async () => {
+    await expect(client.speech.create(request, { maxRetries: -1 })).rejects.toThrow(/maxRetries/);
+    await expect(client.speech.create(request, { timeout: Number.NaN })).rejects.toThrow(/timeout/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
