@@ -85,9 +85,11 @@ test('a consumer with the scope mapping and a token installs it from the registr
   expect(installed.version).toBe(version);
   expect(installed.resolved).toBe(`${registry.url}${PACKAGE_NAME}/-/client-${version}.tgz`);
 
-  const result = await runConsumerCall(consumer, 'voices.cjs', server.baseURL, 'registry-test-key');
-  expect(result.data).toEqual(voices);
-  expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer registry-test-key');
+  for (const script of ['voices.cjs', 'voices.mjs'] as const) {
+    const result = await runConsumerCall(consumer, script, server.baseURL, 'registry-test-key');
+    expect(result.data).toEqual(voices);
+    expect(server.requests.at(-1)?.headers.authorization).toBe('Bearer registry-test-key');
+  }
 });
 
 test('without a token the registry refuses to serve the package', async () => {
