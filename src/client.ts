@@ -6,8 +6,8 @@ import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import type { Redact } from './errors';
-import { StreamingFormData } from './multipart';
 import { Realtime } from './realtime';
+import { ReplayableFormData } from './replayable-form';
 import { optionalCount } from './request-options';
 import { guardResponse, toTogetherErrorReadingBody } from './response-body';
 import {
@@ -89,7 +89,7 @@ export class TogetherAudio {
     this.configuration = new Configuration({
       basePath: this.baseURL,
       accessToken: apiKey,
-      formDataCtor: StreamingFormData,
+      formDataCtor: ReplayableFormData,
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
     this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);

@@ -2,6 +2,7 @@ import { AxiosError, type AxiosResponse } from 'axios';
 import { PassThrough, type Readable } from 'node:stream';
 import { APIConnectionError, APITimeoutError, TogetherAudioError, toTogetherError, type Redact } from './errors';
 import { isReadable } from './multipart';
+import { ReplayableFormData } from './replayable-form';
 
 /** How much of an error body is read to build the error message; the rest is dropped. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -85,9 +86,10 @@ function bodyError(error: Error | undefined, redact?: Redact): Error {
  */
 export async function toTogetherErrorReadingBody(error: unknown, redact?: Redact): Promise<unknown> {
   const response = (error as { response?: { data?: unknown; config?: { timeout?: number } } } | undefined)?.response;
-  if (error instanceof AxiosError && response && isReadable(response.data)) {
-    response.data = await readErrorBody(response.data as Readable);
-  }
+  if (!(error instanceof AxiosError)) return toTogetherError(error, redact);
+  // An upload that failed for good: close the files its form opened.
+  if (error.config?.data instanceof ReplayableFormData) error.config.data.dispose();
+  if (response && isReadable(response.data)) response.data = await readErrorBody(response.data as Readable);
   return toTogetherError(error, redact);
 }
 

@@ -2,6 +2,7 @@ import type { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
 import { plainHeaders, type ResponseHeaders } from './errors';
 import { isReadable } from './multipart';
+import { ReplayableFormData } from './replayable-form';
 import { requestIdOf } from './response-meta';
 
 export const DEFAULT_MAX_RETRIES = 2;
@@ -39,9 +40,10 @@ export interface RetryOptions {
  * interceptor, which must see only the final failure):
  * - retried: 408, 409, 429, every status >= 500, and connection failures (refused, reset, DNS
  *   hiccups); never a timeout, an abort, or any other status;
- * - never retried: a request whose body is a stream (every multipart upload, since the form is
- *   itself a stream): it has been consumed and cannot be sent again. Streamed responses are never
- *   retried once they resolve, since retries happen only before the response reaches the caller;
+ * - a multipart upload is retried with a rebuilt form (see ReplayableFormData); a body that is
+ *   any other stream, or a form holding a stream that cannot be reopened, is never retried, as it
+ *   has been consumed. Streamed responses are never retried once they resolve: retries happen
+ *   only before the response reaches the caller;
  * - wait: the server's `retry-after-ms`, `Retry-After` (seconds or HTTP date) or, after a 429,
  *   `x-ratelimit-reset` (seconds); otherwise exponential backoff with jitter; never above
  *   `maxRetryDelay`.
@@ -60,6 +62,7 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
     },
     onRetry: (attempt, error, config) => {
       discardBody(error.response?.data);
+      if (config.data instanceof ReplayableFormData) config.data = config.data.rebuild();
       const headers = error.response ? plainHeaders(error.response.headers) : {};
       options.onRetry?.({
         attempt,
@@ -76,7 +79,8 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
 }
 
 export function isRetryableFailure(error: AxiosError): boolean {
-  if (error.config && isReadable(error.config.data)) return false;
+  const body: unknown = error.config?.data;
+  if (body instanceof ReplayableFormData ? !body.replayable : isReadable(body)) return false;
   if (!error.response) return isNetworkError(error);
   const { status } = error.response;
   return RETRIED_STATUSES.has(status) || status >= 500;
@@ -105,7 +109,7 @@ export function serverSuggestedDelay(headers: ResponseHeaders, status: number | 
   if (retryAfter !== undefined) {
     const seconds = numberOf(retryAfter);
     if (seconds !== undefined) return seconds * 1000;
-    const date = Date.parse(retryAfter);
+    const date = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
   const reset = status === 429 ? numberOf(headers['x-ratelimit-reset']) : undefined;

@@ -170,7 +170,8 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
 
   it('maps a 429 ErrorData body to RateLimitError', async () => {
     server.route('POST /audio/translations', (_req, res) => sendError(res, 429, 'slow down', { type: 'rate_limit' }));
-    const error = await client.audio.audioTranslations({ file: AUDIO }).catch((e: unknown) => e);
+    // Without retries: by default a 429 is retried after a backoff.
+    const error = await client.audio.audioTranslations({ file: AUDIO }, { 'axios-retry': { retries: 0 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ status: 429, type: 'rate_limit' });
   });
