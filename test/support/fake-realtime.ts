@@ -27,7 +27,7 @@ export class FakeRealtime {
   readonly upgrades: RecordedUpgrade[] = [];
   readonly violations: string[] = [];
   readonly peers: ServerPeer[] = [];
-  private readonly scripts = new Map<RealtimePath, SessionScript>();
+  private readonly scripts = new Map<RealtimePath, { script: SessionScript; record: boolean }>();
   private readonly refusals = new Map<RealtimePath, Refusal>();
   private readonly scriptRuns: Promise<void>[] = [];
   private readonly sockets = new Set<Socket>();
@@ -57,8 +57,9 @@ export class FakeRealtime {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
   }
 
-  onSession(path: RealtimePath, script: SessionScript): this {
-    this.scripts.set(path, script);
+  /** Runs `script` for each session on `path`; `record: false` keeps `peer.received` empty (for bulk audio). */
+  onSession(path: RealtimePath, script: SessionScript, options: { record?: boolean } = {}): this {
+    this.scripts.set(path, { script, record: options.record ?? true });
     return this;
   }
 
@@ -75,7 +76,6 @@ export class FakeRealtime {
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     for (const socket of this.sockets) socket.destroy();
-    await Promise.allSettled(this.scriptRuns);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -85,17 +85,19 @@ export class FakeRealtime {
     const path = url.pathname.replace(/^\/v1/, '') as RealtimePath;
     this.upgrades.push({ path, url, headers: req.headers });
     const refusal = this.refusals.get(path) ?? this.authRefusal(req) ?? queryRefusal(path, url);
-    const script = this.scripts.get(path);
-    if (refusal || !script) {
+    const route = this.scripts.get(path);
+    if (refusal || !route) {
       const { status, body } = refusal ?? { status: 404, body: { error: { message: `no realtime route ${url.pathname}`, type: 'not_found' } } };
       const text = JSON.stringify(body);
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer = new ServerPeer(ws, path, url, this.violations);
+      const peer = new ServerPeer(ws, path, url, this.violations, route.record);
       this.peers.push(peer);
-      this.scriptRuns.push(Promise.resolve().then(() => script(peer)));
+      const run = Promise.resolve().then(() => route.script(peer));
+      run.catch(() => undefined); // reported by scriptsFinished(), if the test asks
+      this.scriptRuns.push(run);
     });
   }
 
@@ -129,6 +131,7 @@ export class ServerPeer {
     readonly path: RealtimePath,
     readonly url: URL,
     private readonly violations: string[],
+    private readonly record = true,
   ) {
     socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary));
     this.closed = new Promise((resolve) => {
@@ -181,7 +184,7 @@ export class ServerPeer {
       this.reject(new Error(violation));
       return;
     }
-    this.received.push(message);
+    if (this.record) this.received.push(message);
     if (this.waiting) {
       const { resolve } = this.waiting;
       this.waiting = undefined;

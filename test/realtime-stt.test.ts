@@ -1,0 +1,284 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { inspect } from 'node:util';
+import {
+  AuthenticationError,
+  BadRequestError,
+  DEFAULT_AUDIO_CHUNK_BYTES,
+  RealtimeClosedError,
+  RealtimeError,
+  RealtimeTranscription,
+  TogetherAudio,
+  type ServerVadTurnDetection,
+} from '../src';
+import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import type { ClientMessage } from './support/realtime-protocol';
+
+const STT = '/realtime';
+let fake: FakeRealtime;
+
+beforeEach(async () => {
+  fake = await FakeRealtime.start();
+});
+
+afterEach(async () => {
+  await fake.close();
+  expect(fake.violations).toEqual([]);
+});
+
+function connect(options: Parameters<typeof RealtimeTranscription.connect>[0] = {}): Promise<RealtimeTranscription> {
+  return RealtimeTranscription.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
+}
+
+function sessionCreated(peer: ServerPeer): void {
+  peer.send({ type: 'session.created', session: { id: 'sess_stt', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
+}
+
+/** Reads appends until a commit and returns the decoded audio and the size of each append. */
+async function audioUntilCommit(peer: ServerPeer): Promise<{ audio: Buffer; sizes: number[] }> {
+  const { before } = await peer.until('input_audio_buffer.commit');
+  const parts = before.map((event) => {
+    expect(event.type).toBe('input_audio_buffer.append');
+    return Buffer.from(event.audio as string, 'base64');
+  });
+  return { audio: Buffer.concat(parts), sizes: parts.map((part) => part.length) };
+}
+
+function transcribed(peer: ServerPeer, transcript: string): void {
+  peer.send({ type: 'conversation.item.input_audio_transcription.delta', delta: transcript.slice(0, 5) });
+  peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript });
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+test('connects with model and input_audio_format, turns VAD off, and transcribes appended Buffers byte for byte', async () => {
+  const audio = randomBytes(16000 * 2);
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    const update = await peer.next();
+    expect(update).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
+    peer.send(update);
+    const received = await audioUntilCommit(peer);
+    transcribed(peer, `heard ${sha256(received.audio)}`);
+  });
+  const stt = await connect({ turnDetection: null });
+  expect(stt.session).toEqual(expect.objectContaining({ id: 'sess_stt', model: 'openai/whisper-large-v3' }));
+  await stt.appendAudio(audio.subarray(0, 10000));
+  await stt.appendAudio(new Uint8Array(audio.subarray(10000)));
+  await stt.commit();
+
+  const events: ClientMessage[] = [];
+  for await (const event of stt) {
+    events.push(event as unknown as ClientMessage);
+    if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+  }
+  expect(events.map((event) => event.type)).toEqual([
+    'transcription_session.updated',
+    'conversation.item.input_audio_transcription.delta',
+    'conversation.item.input_audio_transcription.completed',
+  ]);
+  expect(events[2].transcript).toBe(`heard ${sha256(audio)}`);
+  await fake.scriptsFinished();
+  await stt.close();
+
+  const [upgrade] = fake.upgrades;
+  expect(upgrade.url.pathname).toBe('/v1/realtime');
+  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000' });
+  expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+});
+
+test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream reads in', async () => {
+  const audio = randomBytes(50001 * 2);
+  let sizes: number[] = [];
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    const received = await audioUntilCommit(peer);
+    sizes = received.sizes;
+    transcribed(peer, sha256(received.audio));
+  });
+  const stt = await connect({ model: 'openai/whisper-large-v3' });
+  const oddPieces = Readable.from((function* () {
+    for (let offset = 0; offset < audio.length; offset += 777) yield audio.subarray(offset, offset + 777);
+  })());
+  expect(await stt.appendAudioStream(oddPieces, { chunkBytes: 8000 })).toBe(audio.length);
+  await stt.commit();
+  for await (const transcript of stt.transcripts()) {
+    expect(transcript).toBe(sha256(audio));
+    break;
+  }
+  expect(sizes.slice(0, -1).every((size) => size === 8000)).toBe(true);
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(audio.length);
+  await stt.close();
+});
+
+test('server VAD settings go out as transcription_session.updated with every field', async () => {
+  const vad: ServerVadTurnDetection = { type: 'server_vad', threshold: 0.2, min_silence_duration_ms: 2000, min_speech_duration_ms: 250, max_speech_duration_s: 7.5, speech_pad_ms: 100 };
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: vad } });
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
+  });
+  const stt = await connect({ turnDetection: vad });
+  await stt.updateSession({ turn_detection: null });
+  await fake.scriptsFinished();
+  await stt.close();
+});
+
+test('a slow server makes appending wait: bufferedAmount stays under the high-water mark, and no byte is lost', async () => {
+  const highWaterMark = 64 * 1024;
+  const totalBytes = 24 * 1024 * 1024;
+  const block = randomBytes(64 * 1024);
+  let resumeServer!: () => void;
+  const serverMayRead = new Promise<void>((resolve) => (resumeServer = resolve));
+  fake.onSession(
+    STT,
+    async (peer) => {
+      sessionCreated(peer);
+      peer.socket.pause();
+      await serverMayRead;
+      peer.socket.resume();
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for (let event = await peer.next(); event.type !== 'input_audio_buffer.commit'; event = await peer.next()) {
+        const pcm = Buffer.from(event.audio as string, 'base64');
+        hash.update(pcm);
+        bytes += pcm.length;
+      }
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: `${bytes}:${hash.digest('hex')}` });
+    },
+    { record: false },
+  );
+  const stt = await connect({ highWaterMark });
+
+  const sourceHash = createHash('sha256');
+  let produced = 0;
+  let maxBuffered = 0;
+  const source = Readable.from((function* () {
+    for (let index = 0; produced < totalBytes; index += 1) {
+      maxBuffered = Math.max(maxBuffered, stt.bufferedAmount);
+      const chunk = Buffer.from(block);
+      chunk.writeUInt32LE(index, 0);
+      sourceHash.update(chunk);
+      produced += chunk.length;
+      yield chunk;
+    }
+  })());
+  let appendFinished = false;
+  const appending = stt.appendAudioStream(source).finally(() => (appendFinished = true));
+
+  try {
+    while (stt.bufferedAmount <= highWaterMark && !appendFinished) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      maxBuffered = Math.max(maxBuffered, stt.bufferedAmount);
+    }
+    expect(appendFinished).toBe(false);
+    expect(produced).toBeLessThan(totalBytes);
+  } finally {
+    resumeServer();
+  }
+
+  expect(await appending).toBe(totalBytes);
+  await stt.commit();
+  for await (const transcript of stt.transcripts()) {
+    expect(transcript).toBe(`${totalBytes}:${sourceHash.digest('hex')}`);
+    break;
+  }
+  // A send may take the socket over the mark by the one event it queued, never by more.
+  const largestAppendEvent = JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.alloc(DEFAULT_AUDIO_CHUNK_BYTES).toString('base64') }).length + 14;
+  expect(maxBuffered).toBeLessThanOrEqual(highWaterMark + largestAppendEvent);
+  await stt.close();
+});
+
+test('a failed event is thrown as RealtimeError with code, type and param', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_audio_buffer.commit');
+    peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Unsupported audio', type: 'invalid_request_error', param: 'audio', code: 'unsupported_audio' } });
+  });
+  const stt = await connect();
+  await stt.appendAudio(Buffer.alloc(3200));
+  await stt.commit();
+  const failure = await (async () => {
+    for await (const transcript of stt.transcripts()) return transcript;
+  })().catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toMatchObject({ code: 'unsupported_audio', type: 'invalid_request_error', param: 'audio', message: 'Unsupported audio (code unsupported_audio)' });
+  await stt.close();
+});
+
+test('refused upgrades: 401 for a wrong key and 400 for an unavailable model surface status and message', async () => {
+  const wrongKey = 'sk-stt-wrong-key-never-printed';
+  const unauthorized = await RealtimeTranscription.connect({ apiKey: wrongKey, baseURL: fake.baseURL }).catch((error: unknown) => error);
+  expect(unauthorized).toBeInstanceOf(AuthenticationError);
+  expect(unauthorized).toMatchObject({ status: 401, code: 'invalid_api_key' });
+  expect(inspect(unauthorized, { depth: 10 }) + String((unauthorized as Error).stack)).not.toContain(wrongKey);
+
+  fake.refuse(STT, { status: 400, body: errorData('Model openai/whisper-tiny is not available', 'model_not_available', 'model') });
+  const badModel = await connect({ model: 'openai/whisper-tiny' }).catch((error: unknown) => error);
+  expect(badModel).toBeInstanceOf(BadRequestError);
+  expect(badModel).toMatchObject({ status: 400, code: 'model_not_available', message: expect.stringContaining('Model openai/whisper-tiny is not available') });
+});
+
+test('an abrupt close mid-session ends the events with RealtimeClosedError after those that arrived', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.next();
+    await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.delta', delta: 'The quick' });
+    peer.socket.terminate();
+  });
+  const stt = await connect();
+  await stt.appendAudio(Buffer.alloc(320));
+  const deltas: string[] = [];
+  const failure = await (async () => {
+    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.delta') deltas.push(event.delta);
+  })().catch((error: unknown) => error);
+  expect(deltas).toEqual(['The quick']);
+  expect(failure).toBeInstanceOf(RealtimeClosedError);
+  await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toBeInstanceOf(RealtimeClosedError);
+  await stt.close();
+});
+
+test('bad audio and bad VAD settings are refused before anything is sent', async () => {
+  const badVad: Array<[unknown, RegExp]> = [
+    [{ type: 'semantic_vad' }, /type must be 'server_vad'/],
+    [{ type: 'server_vad', threshold: 1.5 }, /threshold must be a number from 0 to 1/],
+    [{ type: 'server_vad', min_silence_duration_ms: -1 }, /min_silence_duration_ms must be a non-negative integer/],
+    [{ type: 'server_vad', speech_pad_ms: 2.5 }, /speech_pad_ms must be a non-negative integer/],
+    [{ type: 'server_vad', max_speech_duration_s: 0 }, /max_speech_duration_s must be a positive number/],
+    [{ type: 'server_vad', threshold: '0.3' }, /threshold must be a number/],
+    [{ type: 'server_vad', silence: 1 }, /turn_detection.silence is not a VAD setting/],
+  ];
+  for (const [turnDetection, message] of badVad) {
+    await expect(connect({ turnDetection: turnDetection as ServerVadTurnDetection })).rejects.toThrow(message);
+  }
+  await expect(connect({ inputAudioFormat: 'pcm_f32le_24000' as 'pcm_s16le_16000' })).rejects.toThrow(/inputAudioFormat must be "pcm_s16le_16000"/);
+  await expect(connect({ model: ' ' })).rejects.toThrow(/model must be a non-empty string/);
+  expect(fake.upgrades).toEqual([]);
+
+  fake.onSession(STT, (peer) => sessionCreated(peer));
+  const stt = await connect();
+  const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.alloc(32)]);
+  await expect(stt.appendAudio(wav)).rejects.toThrow(/looks like a WAV file.*raw PCM/);
+  await expect(stt.appendAudio(Buffer.concat([Buffer.from('ID3'), Buffer.alloc(13)]))).rejects.toThrow(/MP3/);
+  await expect(stt.appendAudio('base64 text' as unknown as Buffer)).rejects.toThrow(/raw PCM bytes.*got a string/);
+  await expect(stt.appendAudio(Buffer.alloc(0))).rejects.toThrow(/0 bytes/);
+  await expect(stt.appendAudio(Buffer.alloc(3))).rejects.toThrow(/odd count/);
+  await expect(stt.appendAudioStream(Readable.from([wav]))).rejects.toThrow(/WAV/);
+  await expect(stt.appendAudioStream(Readable.from(['text chunk']))).rejects.toThrow(/binary chunks/);
+  await expect(stt.appendAudioStream(Buffer.alloc(4) as unknown as Readable)).rejects.toThrow(/Readable or an async iterable/);
+  await expect(stt.appendAudioStream(Readable.from([Buffer.alloc(4)]), { chunkBytes: 3 })).rejects.toThrow(/even integer/);
+  await expect(stt.updateSession({ turn_detection: { type: 'server_vad', threshold: -0.1 } })).rejects.toThrow(/threshold/);
+  await stt.close();
+  expect(fake.peers[0].received).toEqual([]);
+});
+
+test('together.realtime.transcription() uses the client base URL and key', async () => {
+  fake.onSession(STT, (peer) => sessionCreated(peer));
+  const together = new TogetherAudio({ apiKey: fake.apiKey, baseURL: fake.baseURL });
+  const stt = await together.realtime.transcription({ model: 'openai/whisper-large-v3' });
+  expect(fake.upgrades[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+  expect(inspect(stt, { depth: 10, showHidden: true })).not.toContain(fake.apiKey);
+  await stt.close();
+});
