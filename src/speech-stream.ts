@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { AudioSpeechStreamChunk } from '../generated/models';
-import { StreamError, toTogetherError } from './errors';
+import { APIUserAbortError, StreamError, toTogetherError } from './errors';
 
 /** The `data` of the event that ends a speech stream. */
 export const STREAM_DONE_SENTINEL = '[DONE]';
@@ -19,7 +19,9 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
  *
  * When iteration stops the socket is always released: after `[DONE]` the rest of the body is
  * drained so the keep-alive connection can be reused; on failure, or when the consumer breaks out
- * early, the body is destroyed. An aborted `signal` stops the stream with its reason.
+ * early, the body is destroyed. An aborted `signal` ends the stream with APIUserAbortError (as an
+ * abort before the response does); any other failure of the body, a timeout included, is a
+ * StreamError whose `cause` says what happened.
  */
 export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
   const decoded: Buffer[] = [];
@@ -40,10 +42,10 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     },
   });
   const text = new StringDecoder('utf8');
-  const abort = () => body.destroy(abortReason(signal));
+  const abort = () => body.destroy(userAbortError(signal));
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    if (signal?.aborted) throw abortReason(signal);
+    if (signal?.aborted) throw userAbortError(signal);
     // Not destroyed when the loop stops at [DONE]: the rest of the body is drained instead (below).
     for await (const chunk of body.iterator({ destroyOnReturn: false })) {
       parser.feed(text.write(chunk as Buffer));
@@ -60,8 +62,8 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     if (failure) throw failure;
     if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);
   } catch (error) {
-    if (signal?.aborted) throw abortReason(signal);
-    if (error instanceof StreamError) throw error;
+    if (signal?.aborted) throw userAbortError(signal);
+    if (error instanceof StreamError || error instanceof APIUserAbortError) throw error;
     throw new StreamError(`The speech stream broke off before data: ${STREAM_DONE_SENTINEL}: ${(error as Error).message}`, {
       cause: toTogetherError(error),
     });
@@ -137,9 +139,8 @@ function preview(data: string): string {
   return JSON.stringify(data.length > 80 ? `${data.slice(0, 80)}…` : data);
 }
 
-/** The error an aborted signal stands for: its reason, or a standard AbortError. */
-export function abortReason(signal: AbortSignal | undefined): Error {
+/** What an aborted signal ends a stream with: the same error as an abort before the response. */
+export function userAbortError(signal: AbortSignal | undefined): APIUserAbortError {
   const reason: unknown = signal?.reason;
-  if (reason instanceof Error) return reason;
-  return new DOMException('This operation was aborted', 'AbortError');
+  return new APIUserAbortError('The request was aborted by its AbortSignal.', reason === undefined ? undefined : { cause: reason });
 }

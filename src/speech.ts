@@ -1,13 +1,13 @@
 import type { AxiosResponse } from 'axios';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
-import { APIConnectionError, StreamError, toTogetherError } from './errors';
+import { StreamError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
-import { abortReason, decodeSpeechEvents } from './speech-stream';
+import { decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, wavStream, writeWavFile, type PcmFormat } from './wav';
 
 /** Options of the streamed speech methods. */
@@ -43,10 +43,14 @@ export class Speech {
     return Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data as ArrayBuffer);
   }
 
-  /** The encoded audio as a Node Readable that is not buffered: pipe it or iterate it. */
+  /**
+   * The encoded audio as a Node Readable that is not buffered: pipe it or iterate it. It fails
+   * with this package's errors (APIConnectionError, APITimeoutError, APIUserAbortError), and
+   * destroying it releases the connection.
+   */
   async createReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
     const response = await this.requestBody(unstreamed(request), options);
-    return withPackageErrors(response.data, options?.signal);
+    return response.data;
   }
 
   /**
@@ -60,11 +64,11 @@ export class Speech {
     const file = await openForWriting(path);
     try {
       const body = await this.createReadable(request, options);
-      await pipeline(body, file, options?.signal ? { signal: options.signal } : {});
+      await pipeline(body, file);
     } catch (error) {
       file.destroy();
       await rm(path, { force: true });
-      throw options?.signal?.aborted ? abortReason(options.signal) : error;
+      throw error;
     }
     return { path, bytes: file.bytesWritten };
   }
@@ -119,27 +123,6 @@ export class Speech {
       { ...toAxiosConfig(options), responseType: 'stream' },
     ) as unknown as Promise<AxiosResponse<Readable>>;
   }
-}
-
-/**
- * The response body as handed to callers. Errors the body raises are replaced by this package's:
- * axios fails an aborted or timed-out body with an AxiosError that carries the request config,
- * Authorization header included, which must never reach a caller's logs. Destroying the returned
- * stream destroys the body, releasing the socket.
- */
-function withPackageErrors(body: Readable, signal: AbortSignal | undefined): Readable {
-  const out = new PassThrough();
-  body.on('error', (error) => {
-    out.destroy(
-      signal?.aborted
-        ? abortReason(signal)
-        : new APIConnectionError(`The connection broke off before the audio was complete: ${error.message}`, {
-            cause: toTogetherError(error),
-          }),
-    );
-  });
-  out.on('close', () => body.destroy());
-  return body.pipe(out);
 }
 
 /** Checks the fields every speech request needs, before any I/O. */
