@@ -1,4 +1,5 @@
 import { AxiosError, type AxiosResponse } from 'axios';
+import type { ClientRequest } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { APIConnectionError, APITimeoutError, TogetherAudioError, toTogetherError, type Redact } from './errors';
 import { isReadable } from './multipart';
@@ -99,9 +100,23 @@ const guardedBodies = new WeakSet<Readable>();
 export function guardResponse<T extends AxiosResponse>(response: T, redact?: Redact): T {
   const { data } = response;
   if (response.config.responseType === 'stream' && isReadable(data) && !guardedBodies.has(data as Readable)) {
+    stopSocketTimeout(response.request as ClientRequest | undefined);
     const guarded = guardStreamedBody(data as Readable, response.config.timeout, redact);
     guardedBodies.add(guarded);
     response.data = guarded;
   }
   return response;
+}
+
+/**
+ * axios sends most requests through follow-redirects, which enforces `timeout` by destroying the
+ * socket after that long without traffic, and leaves that in place while the body streams: a reader
+ * that pauses longer than the timeout would lose the connection. The body's own idle timer
+ * (guardStreamedBody) replaces it, and it does not count time the reader spends not reading.
+ */
+function stopSocketTimeout(request: ClientRequest | undefined): void {
+  const socket = request?.socket;
+  if (!socket) return;
+  socket.removeListener('timeout', socket.destroy);
+  socket.setTimeout(0);
 }
