@@ -17,7 +17,10 @@ export function describeMachine() {
 
 function currentCommit() {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], cwd: new URL('..', import.meta.url) }).trim();
+    // The build includes uncommitted source changes, if any: say so.
+    const dirty = git('status', '--porcelain', '--', 'src', 'generated') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes to src/ or generated/' : ''}`;
   } catch {
     return undefined;
   }
