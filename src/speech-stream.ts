@@ -57,7 +57,6 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
       }
     }
     parser.feed(text.end());
-    parser.reset({ consume: true });
     while (decoded.length > 0) yield decoded.shift() as Buffer;
     if (failure) throw failure;
     if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);
