@@ -22,7 +22,7 @@ export function benchConfig() {
     sseRuns: intFromEnv('BENCH_SSE_RUNS', 20),
     uploadBytes: intFromEnv('BENCH_UPLOAD_MB', 256) * MB,
     /** Every client runs every case this many times, interleaved with the others, to even out drift. */
-    rounds: intFromEnv('BENCH_ROUNDS', 3),
+    rounds: intFromEnv('BENCH_ROUNDS', 5),
     memorySampleMs: intFromEnv('BENCH_MEMORY_SAMPLE_MS', 10),
     /** Comma-separated subset of the cases (voices, download, downloadToFile, sse, upload). */
     onlyCases: process.env.BENCH_CASES?.split(',').map((name) => name.trim()).filter(Boolean),

@@ -7,7 +7,7 @@ const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
 const README = path.join(ROOT, 'README.md');
 const SECTION_START = '<!-- section: benchmarks -->';
 const SECTION_END = '<!-- /section: benchmarks -->';
-const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 1.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave these docs alone).';
+const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 2.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave these docs alone).';
 
 function methodNotes(config, apis) {
   return [
