@@ -185,6 +185,7 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
   if (error instanceof TogetherAudioError || !(error instanceof AxiosError)) return error;
   const retryState = error.config?.['axios-retry'] as { retryCount?: number } | undefined;
   const attempts = (retryState?.retryCount ?? 0) + 1;
+  if (error.response && error.response.status < 300) return bodyBrokeOff(error, redact);
   if (error.response) {
     const headers = plainHeaders(error.response.headers, redact);
     return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
@@ -201,6 +202,16 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
   return new APIConnectionError(`Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}`, {
     code: systemCode,
   });
+}
+
+/** axios failed a successful response while reading its body: the connection dropped, or went silent. */
+function bodyBrokeOff(error: AxiosError, redact: Redact): APIConnectionError {
+  const timeout = error.config?.timeout;
+  const silence = timeout ? `, or sent nothing for ${timeout} ms (the timeout)` : '';
+  return new APIConnectionError(
+    `The response body broke off before it was complete (${redact(error.message)}): the connection was closed${silence}.`,
+    { code: error.code },
+  );
 }
 
 export function plainHeaders(

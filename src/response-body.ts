@@ -50,7 +50,8 @@ export function guardStreamedBody(source: Readable, idleTimeoutMs: number | unde
   const arm = () => {
     if (!idleTimeoutMs) return;
     clearTimeout(timer);
-    timer = setTimeout(onIdle, idleTimeoutMs);
+    // Unref'd: a body nobody reads any more must not keep the process alive by itself.
+    timer = setTimeout(onIdle, idleTimeoutMs).unref();
   };
   const onIdle = () => {
     if (guarded.writableNeedDrain || source.isPaused()) return arm();

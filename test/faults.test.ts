@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   APIConnectionError,
+  APIError,
   APITimeoutError,
   APIUserAbortError,
   RateLimitError,
@@ -292,5 +293,30 @@ describe('cancellation', () => {
     expect(error).toBeInstanceOf(APIUserAbortError);
     expectSecretAbsent(error, API_KEY);
     await serverClosed();
+  });
+});
+
+describe('buffered bodies', () => {
+  it('a body that goes silent mid-way: APIConnectionError naming the timeout, never an APIError with status 200', async () => {
+    const { serverClosed } = onSpeech((res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(randomBytes(100));
+    });
+    const error = await failure(makeClient({ timeout: 150, maxRetries: 0 }).speech.create(request));
+    expect(error).toBeInstanceOf(APIConnectionError);
+    expect((error as Error).message).toMatch(/broke off.*150 ms/);
+    expect(server.requests).toHaveLength(1);
+    await serverClosed();
+  });
+
+  it('a body cut off by a reset: APIConnectionError, not retried', async () => {
+    onSpeech((res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '5000' });
+      res.write(randomBytes(100), () => res.socket?.destroy());
+    });
+    const error = await failure(makeClient().speech.create(request));
+    expect(error).toBeInstanceOf(APIConnectionError);
+    expect(error).not.toBeInstanceOf(APIError);
+    expect(server.requests).toHaveLength(1);
   });
 });
