@@ -1,6 +1,8 @@
-import { AxiosError, type AxiosResponse, type RawAxiosResponseHeaders, type AxiosResponseHeaders } from 'axios';
+import { AxiosError, type AxiosResponse } from 'axios';
 import type { ErrorDetail } from '../generated/models';
-import { limitsOf, requestIdOf, type RateLimitInfo } from './response-meta';
+import { limitsOf, plainHeaders, requestIdOf, type RateLimitInfo } from './response-meta';
+
+export { plainHeaders };
 
 export type ResponseHeaders = Record<string, string>;
 
@@ -212,17 +214,6 @@ function bodyBrokeOff(error: AxiosError, redact: Redact): APIConnectionError {
     `The response body broke off before it was complete (${redact(error.message)}): the connection was closed${silence}.`,
     { code: error.code },
   );
-}
-
-export function plainHeaders(
-  headers: RawAxiosResponseHeaders | AxiosResponseHeaders | undefined,
-  redact: Redact = (text) => text,
-): ResponseHeaders {
-  const result: ResponseHeaders = {};
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined && value !== null) result[key.toLowerCase()] = redact(Array.isArray(value) ? value.join(', ') : String(value));
-  }
-  return result;
 }
 
 function decodeBody(response: AxiosResponse, redact: Redact): unknown {

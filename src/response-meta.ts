@@ -17,14 +17,12 @@ export interface ResponseMeta {
   tokenLimit: RateLimitInfo;
 }
 
-type HeaderBag = Record<string, unknown> | { toJSON(): Record<string, unknown> } | undefined | null;
-
 /**
  * Request id and rate-limit state of a response, e.g. the AxiosResponse a generated method returns:
  * `responseMeta(await together.audio.audioSpeech(...))`.
  */
-export function responseMeta(response: { headers?: HeaderBag }): ResponseMeta {
-  const headers = lowerCased(response.headers);
+export function responseMeta(response: { headers?: object | null }): ResponseMeta {
+  const headers = plainHeaders(response.headers);
   return {
     requestId: requestIdOf(headers),
     rateLimit: limitsOf(headers, 'x-ratelimit-'),
@@ -48,13 +46,13 @@ export function limitsOf(headers: Record<string, string>, prefix: string): RateL
   return limits;
 }
 
-function lowerCased(headers: HeaderBag): Record<string, string> {
-  const source = headers && typeof (headers as { toJSON?: unknown }).toJSON === 'function'
-    ? (headers as { toJSON(): Record<string, unknown> }).toJSON()
-    : (headers as Record<string, unknown> | undefined) ?? {};
+/** Response headers as a plain object: names lower-cased, values strings (repeated ones joined). */
+export function plainHeaders(headers: object | null | undefined, redact: (text: string) => string = (text) => text): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source)) {
-    if (value !== undefined && value !== null) result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value !== undefined && value !== null && typeof value !== 'function') {
+      result[name.toLowerCase()] = redact(Array.isArray(value) ? value.join(', ') : String(value));
+    }
   }
   return result;
 }
