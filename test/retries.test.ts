@@ -177,6 +177,13 @@ describe('retried statuses and connection failures', () => {
     expect(retries).toEqual([expect.objectContaining({ attempt: 1, status: undefined, code: expect.stringMatching(/ECONNRESET|ERR/) })]);
   });
 
+  it('retry events, which callers log, never carry the API key', async () => {
+    failThenSucceed([(res) => sendError(res, 500, 'flaky'), (_res, req) => req.socket.destroy()]);
+    await makeClient().speech.create(request);
+    expect(retries).toHaveLength(2);
+    expect(JSON.stringify(retries)).not.toContain(API_KEY);
+  });
+
   it('connection reset every time → APIConnectionError after the retries', async () => {
     server.route('POST /audio/speech', (req) => void req.socket.destroy());
     const error = await makeClient().speech.create(request).catch((e: unknown) => e);
