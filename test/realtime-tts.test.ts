@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import {
+  APIConnectionError,
   AuthenticationError,
   BadRequestError,
   MissingApiKeyError,
@@ -185,6 +186,16 @@ test('a refused upgrade surfaces the status and the server message, never the ke
   const refused = await connect().catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(BadRequestError);
   expect(refused).toMatchObject({ status: 400, code: 'model_not_available', param: 'model' });
+});
+
+test('a server that cannot be reached gives APIConnectionError without the key', async () => {
+  const unreachable = await FakeRealtime.start();
+  const baseURL = unreachable.baseURL;
+  await unreachable.close();
+  const failure = await RealtimeTTS.connect({ apiKey: 'sk-unreachable-secret', baseURL }).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(APIConnectionError);
+  expect((failure as Error).message).toMatch(/Could not open the realtime connection to ws:\/\/127\.0\.0\.1:\d+\/v1\/audio\/speech\/websocket: .*ECONNREFUSED/);
+  expect(inspect(failure, { depth: 10 })).not.toContain('sk-unreachable-secret');
 });
 
 test('an abrupt close mid-stream yields the audio that arrived, then RealtimeClosedError', async () => {
