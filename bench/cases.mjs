@@ -77,7 +77,7 @@ export const CASES = {
       expectEqual('SSE chunks', chunks, config.sseChunks);
       return { firstChunkMs, totalMs: msSince(start) };
     };
-    await once();
+    for (let i = 0; i < config.sseWarmup; i++) await once();
     const runs = [];
     for (let i = 0; i < config.sseRuns; i++) runs.push(await once());
     return { firstChunkMs: median(runs.map((run) => run.firstChunkMs)), totalMs: median(runs.map((run) => run.totalMs)) };

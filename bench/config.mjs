@@ -20,6 +20,7 @@ export function benchConfig() {
     sseChunks: intFromEnv('BENCH_SSE_CHUNKS', 500),
     sseChunkBytes: intFromEnv('BENCH_SSE_CHUNK_BYTES', 4096),
     sseRuns: intFromEnv('BENCH_SSE_RUNS', 20),
+    sseWarmup: intFromEnv('BENCH_SSE_WARMUP', 5),
     uploadBytes: intFromEnv('BENCH_UPLOAD_MB', 256) * MB,
     /** Every client runs every case this many times, interleaved with the others, to even out drift. */
     rounds: intFromEnv('BENCH_ROUNDS', 5),

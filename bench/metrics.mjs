@@ -55,7 +55,7 @@ function allMetricRows(config) {
       caseName: 'sse', field: 'totalMs', format: ms, ratio: true,
     },
     {
-      name: `SSE speech, TCP connections opened for ${config.sseRuns + 1} streams (keep-alive reuse gives 1)`,
+      name: `SSE speech, TCP connections opened for ${config.sseWarmup + config.sseRuns} streams (keep-alive reuse gives 1)`,
       caseName: 'sse', field: 'connections', format: String, ratio: false,
     },
     {
