@@ -17,6 +17,7 @@ import {
 } from '../src';
 import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
+import { WebSocket } from 'ws';
 
 const TTS = '/audio/speech/websocket';
 const SETTLE_MS = 200;
@@ -140,6 +141,32 @@ test('the event API sends clear and tts_session.updated and yields every server 
   expect(types).toEqual(['conversation.item.input_text.received', 'conversation.item.audio_output.delta', 'conversation.item.audio_output.done']);
   await fake.scriptsFinished();
   await tts.close();
+});
+
+test('a reader slower than the server pauses the socket and resumes it without losing an event', async () => {
+  const pcm = randomBytes(1200 * 2 * 1000);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_1', pcm, 2400);
+  });
+  const pause = jest.spyOn(WebSocket.prototype, 'pause');
+  const resume = jest.spyOn(WebSocket.prototype, 'resume');
+  try {
+    const tts = await connect();
+    const received: Buffer[] = [];
+    for await (const chunk of tts.speak('A very long text.', { settleMs: SETTLE_MS })) {
+      received.push(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 1)); // one event per turn of the event loop
+    }
+    expect(Buffer.concat(received).equals(pcm)).toBe(true);
+    expect(pause).toHaveBeenCalled();
+    expect(resume).toHaveBeenCalled();
+    await tts.close();
+  } finally {
+    pause.mockRestore();
+    resume.mockRestore();
+  }
 });
 
 test('conversation.item.tts.failed is thrown as RealtimeError with code, type and param; the session goes on', async () => {
