@@ -116,6 +116,18 @@ test('writes an async iterable of text pieces (an LLM stream) to a WAV file of s
   }
 });
 
+test('text pieces that are only whitespace are sent, and speak() ends without waiting for audio', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { before } = await peer.until('input_text_buffer.commit');
+    expect(before).toEqual([{ type: 'input_text_buffer.append', text: ' ' }, { type: 'input_text_buffer.append', text: '\n' }]);
+  });
+  const tts = await connect();
+  expect((await collect(tts.speak([' ', '', '\n']))).length).toBe(0);
+  await fake.scriptsFinished();
+  await tts.close();
+});
+
 test('the event API sends clear and tts_session.updated and yields every server event in order', async () => {
   const pcm = randomBytes(480);
   fake.onSession(TTS, async (peer) => {
@@ -288,6 +300,7 @@ test('bad input is refused before any network I/O', async () => {
   await expect(tts.append(42 as unknown as string)).rejects.toThrow(/got a number/);
   expect(() => tts.speak('   ')).toThrow(/empty/);
   expect(() => tts.speak(7 as unknown as string)).toThrow(/iterable of strings/);
+  expect(() => tts.speak('Hi.', { settleMs: -1 })).toThrow(/settleMs must be a non-negative number/);
   await expect(tts.updateSession({ voice: '' })).rejects.toThrow(/voice/);
   await tts.close();
   expect(fake.peers[0].received).toEqual([]);

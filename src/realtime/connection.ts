@@ -40,7 +40,7 @@ export function realtimeURL(baseURL: string, path: string, query: Record<string,
   return url;
 }
 
-export type NextResult<E> = { event: E } | { ended: true } | { timedOut: true };
+export type NextResult<E> = { event: E } | { ended: true } | { timedOut: true } | { woken: true };
 
 export interface NextOptions {
   /** Give up waiting after this many milliseconds and return `{ timedOut: true }`. */
@@ -72,7 +72,7 @@ export class RealtimeConnection<E extends ServerEvent> {
   readonly #queue: E[] = [];
   readonly #pendingSends = new Set<(error: Error) => void>();
   readonly #closed: Promise<void>;
-  #wakeReader: (() => void) | undefined;
+  #wakeReader: ((woken?: boolean) => void) | undefined;
   #failure: Error | undefined;
   #socketError: Error | undefined;
   #ended = false;
@@ -166,8 +166,8 @@ export class RealtimeConnection<E extends ServerEvent> {
   }
 
   /**
-   * The next server event, `{ ended }` once the server closed the session normally, or
-   * `{ timedOut }`. Throws RealtimeError for a failure event and RealtimeClosedError after an
+   * The next server event, `{ ended }` once the server closed the session normally,
+   * `{ timedOut }`, or `{ woken }` after `wake()`. Throws RealtimeError for a failure event and RealtimeClosedError after an
    * unexpected close. One reader at a time.
    */
   next(options: NextOptions = {}): Promise<NextResult<E>> {
@@ -191,8 +191,12 @@ export class RealtimeConnection<E extends ServerEvent> {
         stopWaiting();
         reject(signal?.reason);
       };
-      this.#wakeReader = () => {
+      this.#wakeReader = (woken) => {
         stopWaiting();
+        if (woken) {
+          resolve({ woken: true });
+          return;
+        }
         try {
           resolve(this.#take() as NextResult<E>);
         } catch (error) {
@@ -207,6 +211,11 @@ export class RealtimeConnection<E extends ServerEvent> {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Makes a waiting reader return `{ woken }` so that it re-checks its own state (e.g. after a commit). */
+  wake(): void {
+    this.#wakeReader?.(true);
   }
 
   /** Closes the session (close code 1000) and resolves once the socket has closed. */

@@ -110,7 +110,8 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       throw new TypeError(`RealtimeTTS.append needs a non-empty string of text, got ${describe(text)}.`);
     }
     const event: InputTextBufferAppendEvent = { type: 'input_text_buffer.append', text };
-    this.#appendedThisTurn = true;
+    // Whitespace alone yields no audio, so it must not make audio() wait for some.
+    if (text.trim() !== '') this.#appendedThisTurn = true;
     await this.#connection.send(event);
   }
 
@@ -118,6 +119,7 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   async commit(): Promise<void> {
     const event: InputTextBufferCommitEvent = { type: 'input_text_buffer.commit' };
     this.#commitPending = true;
+    this.#connection.wake(); // an audio() reader may be waiting for a turn that this commit ends
     await this.#connection.send(event);
   }
 
@@ -157,13 +159,14 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
    * Without a commit it keeps yielding for as long as the session lasts.
    */
   async *audio(options: AudioOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    const settleMs = settleMsOf(options);
     try {
       for (;;) {
         const idle = this.#commitPending && this.#itemsInProgress.size === 0;
         if (idle && !this.#appendedThisTurn) return;
         const mayEnd = idle && this.#itemsDoneThisTurn > 0;
         const result = await this.#next({ signal: options.signal, timeoutMs: mayEnd ? settleMs : undefined });
+        if ('woken' in result) continue;
         if ('timedOut' in result) return;
         if ('ended' in result) throw this.#connection.closedError('before the audio was done');
         if (result.event.type === 'conversation.item.audio_output.delta') yield this.#decodeDelta(result.event.delta);
@@ -181,6 +184,7 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
    */
   speak(text: SpeechText, options: AudioOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     requireSpeechText(text);
+    settleMsOf(options);
     return this.#speak(text, options);
   }
 
@@ -255,4 +259,10 @@ function requireSpeechText(text: SpeechText): void {
   if (typeof iterable?.[Symbol.asyncIterator] !== 'function' && typeof iterable?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`RealtimeTTS.speak needs a string or an (async) iterable of strings, got ${describe(text)}.`);
   }
+}
+
+function settleMsOf(options: AudioOptions): number {
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  if (!Number.isFinite(settleMs) || settleMs < 0) throw new TypeError(`settleMs must be a non-negative number of milliseconds, got ${String(options.settleMs)}.`);
+  return settleMs;
 }
