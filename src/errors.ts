@@ -192,10 +192,7 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     const headers = plainHeaders(error.response.headers, redact);
     return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
   }
-  if (error.code === AxiosError.ERR_CANCELED) {
-    const reason: unknown = (error.config?.signal as AbortSignal | undefined)?.reason;
-    return new APIUserAbortError('The request was aborted by its AbortSignal.', reason === undefined ? undefined : { cause: reason });
-  }
+  if (error.code === AxiosError.ERR_CANCELED) return userAbortError(error.config?.signal as AbortSignal | undefined);
   if (error.code === AxiosError.ETIMEDOUT || (error.code === AxiosError.ECONNABORTED && /timeout/i.test(error.message))) {
     const timeout = error.config?.timeout;
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
@@ -204,6 +201,12 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
   return new APIConnectionError(`Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}`, {
     code: systemCode,
   });
+}
+
+/** What an aborted signal ends a request or a stream with. */
+export function userAbortError(signal: AbortSignal | undefined): APIUserAbortError {
+  const reason: unknown = signal?.reason;
+  return new APIUserAbortError('The request was aborted by its AbortSignal.', reason === undefined ? undefined : { cause: reason });
 }
 
 /** axios failed a successful response while reading its body: the connection dropped, or went silent. */
@@ -242,7 +245,15 @@ function errorDetailOf(body: unknown): ErrorDetail | undefined {
   if (typeof error === 'string') return { message: error, type: 'unknown' };
   const message = (body as { message?: unknown }).message;
   if (typeof message === 'string') return { message, type: 'unknown' };
-  return undefined;
+  return problemDetailOf(body as Record<string, unknown>);
+}
+
+/** An RFC 9457 problem document (application/problem+json), as some proxies and gateways send. */
+function problemDetailOf(body: Record<string, unknown>): ErrorDetail | undefined {
+  const { title, detail, type } = body;
+  if (typeof title !== 'string' && typeof detail !== 'string') return undefined;
+  const message = [title, detail].filter((part): part is string => typeof part === 'string' && part !== '').join(': ');
+  return { message, type: typeof type === 'string' ? type : 'unknown' };
 }
 
 function describeBody(status: number, body: unknown): string {

@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { AudioSpeechStreamChunk } from '../generated/models';
-import { APIUserAbortError, StreamError, toTogetherError } from './errors';
+import { APIUserAbortError, StreamError, toTogetherError, userAbortError } from './errors';
 
 /** The `data` of the event that ends a speech stream. */
 export const STREAM_DONE_SENTINEL = '[DONE]';
@@ -138,8 +138,3 @@ function preview(data: string): string {
   return JSON.stringify(data.length > 80 ? `${data.slice(0, 80)}…` : data);
 }
 
-/** What an aborted signal ends a stream with: the same error as an abort before the response. */
-export function userAbortError(signal: AbortSignal | undefined): APIUserAbortError {
-  const reason: unknown = signal?.reason;
-  return new APIUserAbortError('The request was aborted by its AbortSignal.', reason === undefined ? undefined : { cause: reason });
-}

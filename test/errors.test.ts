@@ -188,6 +188,17 @@ describe('bodies that are not ErrorData still give a clear message', () => {
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error.message).toContain('weird shape');
   });
+
+  it('an RFC 9457 problem document from a gateway', async () => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'https://gateway.example/errors/upstream', title: 'Upstream failed', status: 500, detail: 'no healthy backend' }));
+    });
+    const error = (await speechError()) as InternalServerError;
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.message).toMatch(/^500 .*Upstream failed: no healthy backend/);
+    expect(error.type).toBe('https://gateway.example/errors/upstream');
+  });
 });
 
 describe('error bodies of streamed and binary requests are read before the error is built', () => {
