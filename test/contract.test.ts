@@ -6,6 +6,7 @@ import {
   type AudioSpeechRequest,
   type AudioTranscriptionJsonResponse,
   type AudioTranscriptionResponse,
+  type AudioTranscriptionVerboseJsonResponse,
   type AudioTranslationResponse,
   type ListVoicesResponse,
   type SpeechResponseFormat,
@@ -55,9 +56,21 @@ function acceptedResponse(): AxiosResponse {
   return response!;
 }
 
-function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationResponse): void {
-  // Prism's static mock answers with the first anyOf branch, `{ text }`, whatever the format.
-  expect(data).toEqual({ text: expect.any(String) });
+/** Prism serves the spec's named example for the format asked for (`Prefer: example=<name>`). */
+function exampleFor(responseFormat: 'json' | 'verbose_json'): { headers: Record<string, string> } {
+  return { headers: { Prefer: `example=${responseFormat}` } };
+}
+
+function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationResponse, responseFormat: 'json' | 'verbose_json'): void {
+  if (responseFormat === 'json') {
+    expect(data).toEqual({ text: expect.any(String) });
+    return;
+  }
+  const verbose = data as AudioTranscriptionVerboseJsonResponse;
+  expect(verbose).toMatchObject({ task: expect.stringMatching(/^(transcribe|translate)$/), language: expect.any(String), duration: expect.any(Number), text: expect.any(String) });
+  for (const segment of verbose.segments) expect(segment).toEqual({ id: expect.any(Number), start: expect.any(Number), end: expect.any(Number), text: expect.any(String) });
+  expect(verbose.words?.length).toBeGreaterThan(0);
+  for (const word of verbose.words ?? []) expect(word).toMatchObject({ word: expect.any(String), start: expect.any(Number), end: expect.any(Number) });
 }
 
 test('GET /voices deserializes into ListVoicesResponse', async () => {
@@ -125,9 +138,15 @@ test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a 
     diarize: true,
     minSpeakers: 1,
     maxSpeakers: 2,
-  });
+  }, exampleFor(responseFormat));
   acceptedResponse();
-  expectTranscript(data);
+  expectTranscript(data, responseFormat);
+  if (responseFormat === 'verbose_json') {
+    for (const turn of (data as AudioTranscriptionVerboseJsonResponse).speaker_segments ?? []) {
+      expect(turn).toEqual({ id: expect.any(Number), speaker_id: expect.any(String), start: expect.any(Number), end: expect.any(Number), text: expect.any(String), words: expect.any(Array) });
+    }
+    expect((data as AudioTranscriptionVerboseJsonResponse).speaker_segments?.length).toBeGreaterThan(0);
+  }
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/translations with a Buffer upload, %s', async (responseFormat) => {
@@ -138,17 +157,19 @@ test.each(['json', 'verbose_json'] as const)('POST /audio/translations with a Bu
     responseFormat,
     temperature: 0,
     timestampGranularities: 'segment',
-  });
+  }, exampleFor(responseFormat));
   acceptedResponse();
-  expectTranscript(data);
+  expectTranscript(data, responseFormat);
 });
 
 test('the facade resources send requests the spec accepts', async () => {
   const transcript: AudioTranscriptionJsonResponse = await together.transcriptions.create({ file: audio, response_format: 'json' });
   acceptedResponse();
-  expectTranscript(transcript);
-  expectTranscript(await together.translations.create({ file: audio, response_format: 'verbose_json', timestamp_granularities: ['word'] }));
+  expectTranscript(transcript, 'json');
+  const verbose = await together.translations.create({ file: audio, response_format: 'verbose_json', timestamp_granularities: ['word'] }, exampleFor('verbose_json'));
   acceptedResponse();
+  expectTranscript(verbose, 'verbose_json');
+  expect(verbose.task).toBe('translate');
 });
 
 test('a speech request without the required voice is rejected by the spec and surfaces as BadRequestError', async () => {
