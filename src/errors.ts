@@ -1,6 +1,7 @@
 import { AxiosError, type AxiosResponse } from 'axios';
 import type { ErrorDetail } from '../generated/models';
 import { limitsOf, plainHeaders, requestIdOf, type RateLimitInfo } from './response-meta';
+import { isReadable } from './multipart';
 
 export { plainHeaders };
 
@@ -221,7 +222,7 @@ function bodyBrokeOff(error: AxiosError, redact: Redact): APIConnectionError {
 
 function decodeBody(response: AxiosResponse, redact: Redact): unknown {
   const data: unknown = response.data;
-  if (isStream(data)) return undefined;
+  if (isReadable(data)) return undefined;
   const text = Buffer.isBuffer(data) ? data.toString('utf8') : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data;
   if (typeof text !== 'string') return text === undefined || text === null ? undefined : JSON.parse(redact(JSON.stringify(text)));
   const safe = redact(text);
@@ -232,9 +233,6 @@ function decodeBody(response: AxiosResponse, redact: Redact): unknown {
   }
 }
 
-function isStream(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function';
-}
 
 function errorDetailOf(body: unknown): ErrorDetail | undefined {
   if (typeof body !== 'object' || body === null) return undefined;

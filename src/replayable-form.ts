@@ -1,6 +1,6 @@
 import FormData from 'form-data';
 import { createReadStream, ReadStream } from 'node:fs';
-import { StreamingFormData } from './multipart';
+import { isReadable, StreamingFormData } from './multipart';
 
 type Part = [name: string, value: unknown, options?: FormData.AppendOptions | string];
 
@@ -21,7 +21,7 @@ export class ReplayableFormData extends StreamingFormData {
 
   /** Whether `rebuild()` can make a fresh copy. */
   get replayable(): boolean {
-    return this.parts.every(([, value]) => !isStreamLike(value) || reopenable(value));
+    return this.parts.every(([, value]) => !isReadable(value) || reopenable(value));
   }
 
   /** A fresh copy of this form, same boundary; this one's open file streams are closed. */
@@ -42,9 +42,6 @@ export class ReplayableFormData extends StreamingFormData {
   }
 }
 
-function isStreamLike(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function';
-}
 
 function reopenable(value: unknown): value is ReadStream {
   return value instanceof ReadStream && typeof value.path === 'string';
