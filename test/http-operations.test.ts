@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -95,9 +95,10 @@ describe('POST /audio/speech', () => {
 });
 
 describe('POST /audio/transcriptions and /audio/translations', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'together-audio-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'together-audio-uploads-'));
   const filePath = path.join(dir, 'clip.wav');
   writeFileSync(filePath, AUDIO);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const uploads: Array<[string, () => Blob | Buffer | NodeJS.ReadableStream, string]> = [
     ['a Buffer', () => AUDIO, 'audio'],

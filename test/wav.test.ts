@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { pcmFormatForSpeech, pcmToWav, wavHeader, wavStream, writeWavFile, type 
 import { parseWav } from './support/wav-reader';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'together-wav-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function probe(file: string): { codec_name: string; sample_rate: string; channels: number; bits_per_sample: number; duration: string } {
   const output = execFileSync(ffprobePath, ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' });
