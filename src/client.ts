@@ -10,6 +10,7 @@ import { Realtime } from './realtime';
 import { ReplayableFormData } from './replayable-form';
 import { optionalCount } from './request-options';
 import { guardResponse, toTogetherErrorReadingBody } from './response-body';
+import { reportResponse } from './response-meta';
 import {
   DEFAULT_INITIAL_RETRY_DELAY,
   DEFAULT_MAX_RETRIES,
@@ -83,7 +84,10 @@ export class TogetherAudio {
     // Registered after the retries, so that it maps only the final failure.
     const redact = redactor(apiKey());
     this.axios.interceptors.response.use(
-      (response) => guardResponse(response, redact),
+      (response) => {
+        reportResponse(response);
+        return guardResponse(response, redact);
+      },
       async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, redact)),
     );
     this.configuration = new Configuration({

@@ -1,5 +1,13 @@
 import type { RawAxiosRequestConfig } from 'axios';
 import type {} from 'axios-retry';
+import type { ResponseMeta } from './response-meta';
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** RequestOptions.onResponse, called by the client's response interceptor. */
+    onTogetherResponse?: (meta: ResponseMeta) => void;
+  }
+}
 
 /** Per-call options accepted by every facade method. */
 export interface RequestOptions {
@@ -11,6 +19,11 @@ export interface RequestOptions {
   maxRetries?: number;
   /** Extra headers for this call. */
   headers?: Record<string, string>;
+  /**
+   * Called with the request id and rate-limit state of the successful response (the last attempt),
+   * as soon as its headers arrive, before a streamed body is read.
+   */
+  onResponse?: (meta: ResponseMeta) => void;
 }
 
 /** The axios options for RequestOptions; invalid values throw a TypeError before any I/O. */
@@ -22,6 +35,10 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   const maxRetries = optionalCount(options, 'maxRetries', 0);
   if (maxRetries !== undefined) config['axios-retry'] = { retries: maxRetries };
   if (options.headers) config.headers = { ...options.headers };
+  if (options.onResponse !== undefined) {
+    if (typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
+    config.onTogetherResponse = options.onResponse;
+  }
   return config;
 }
 
