@@ -1,13 +1,11 @@
 import axios, { type AxiosInstance } from 'axios';
-import http from 'node:http';
-import https from 'node:https';
 import { AudioApi } from '../generated/api/audio-api';
 import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
-import type { Redact } from './errors';
-import { Realtime } from './realtime';
-import { ReplayableFormData } from './replayable-form';
+import { TogetherAudioError, type Redact } from './errors';
+import { MultipartForm } from './multipart';
+import { isBrowserPage, webPlatform, type Platform } from './platform';
 import { optionalCount } from './request-options';
 import { guardResponse, toTogetherErrorReadingBody } from './response-body';
 import { reportResponse } from './response-meta';
@@ -20,8 +18,7 @@ import {
 } from './retry';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
-
-const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5000 } as const;
+import { transportFor } from './transport';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -39,15 +36,26 @@ export interface ClientOptions extends ConnectionOptions {
   maxRetryDelay?: number;
   /** Called before each retry with the reason and the wait, e.g. to log it. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Lets the client run in a browser page. Off by default: the API key would be shipped to the
+   * page, where anyone who opens it can read the key and spend your account. Turn it on only for a
+   * key that is meant to be seen (a short-lived or tightly limited one, or a local tool).
+   */
+  dangerouslyAllowBrowser?: boolean;
 }
 
 export const DEFAULT_TIMEOUT = 60_000;
 
 /**
  * The entry point: one Configuration and one private axios instance (never the global one),
- * shared by every generated API class.
+ * shared by every generated API class. This is the runtime-neutral client (browsers, workers,
+ * Deno, Bun); on Node the package's entry adds keep-alive agents, file paths, Node streams and
+ * realtime sessions to it.
  */
 export class TogetherAudio {
+  /** What the runtime this class is for provides; the Node entry's subclass replaces it. */
+  protected static platform: Platform = webPlatform;
+
   readonly baseURL: string;
   readonly configuration: Configuration;
   readonly axios: AxiosInstance;
@@ -55,9 +63,7 @@ export class TogetherAudio {
   readonly audio: AudioApi;
   /** Generated client for /voices. */
   readonly voices: VoicesApi;
-  /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
-  readonly realtime: Realtime;
-  /** Text to speech: whole, streamed PCM, or straight to a (WAV) file. */
+  /** Text to speech: whole, as a byte stream, or as streamed PCM. */
   readonly speech: Speech;
   /** Speech to text; results typed by response_format. */
   readonly transcriptions: Transcriptions;
@@ -65,15 +71,21 @@ export class TogetherAudio {
   readonly translations: Translations;
 
   constructor(options: ClientOptions = {}) {
+    if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
+      throw new TogetherAudioError(
+        'This client is running in a browser page, where the API key would be visible to anyone who can open the page ' +
+          '(and could be used to spend your account). Call Together from your server instead, or, if the key is meant ' +
+          'to be seen (short-lived, tightly limited, or a local tool), pass { dangerouslyAllowBrowser: true }.',
+      );
+    }
+    const platform = (new.target as typeof TogetherAudio).platform;
     this.baseURL = resolveBaseURL(options);
     const apiKey = resolveApiKey(options);
     this.axios = axios.create({
       headers: { ...options.defaultHeaders },
-      // Reuse connections on every supported Node: the global agents only keep sockets alive from
-      // Node 19 on. Same settings as those global agents (idle sockets closed after 5 s).
-      httpAgent: new http.Agent(KEEP_ALIVE),
-      httpsAgent: new https.Agent(KEEP_ALIVE),
       timeout: optionalCount(options, 'timeout', 1) ?? DEFAULT_TIMEOUT,
+      adapter: transportFor(platform),
+      ...platform.axiosDefaults,
     });
     installRetries(this.axios, {
       maxRetries: optionalCount(options, 'maxRetries', 0) ?? DEFAULT_MAX_RETRIES,
@@ -93,14 +105,13 @@ export class TogetherAudio {
     this.configuration = new Configuration({
       basePath: this.baseURL,
       accessToken: apiKey,
-      formDataCtor: ReplayableFormData,
+      formDataCtor: MultipartForm,
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
     this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
-    this.realtime = new Realtime({ baseURL: this.baseURL, apiKey });
     this.speech = new Speech(this.audio);
-    this.transcriptions = new Transcriptions(this.audio);
-    this.translations = new Translations(this.audio);
+    this.transcriptions = new Transcriptions(this.audio, platform);
+    this.translations = new Translations(this.audio, platform);
   }
 }
 

@@ -1,4 +1,5 @@
 import { BASE_PATH } from '../generated/base';
+import { readEnv } from './platform';
 
 /** Options shared by the HTTP client and the realtime clients. */
 export interface ConnectionOptions {
@@ -21,7 +22,7 @@ export class MissingApiKeyError extends Error {
 }
 
 export function resolveBaseURL(options: ConnectionOptions = {}): string {
-  const url = options.baseURL ?? nonEmpty(process.env[BASE_URL_ENV]) ?? BASE_PATH;
+  const url = options.baseURL ?? nonEmpty(readEnv(BASE_URL_ENV)) ?? BASE_PATH;
   try {
     new URL(url);
   } catch {
@@ -36,7 +37,7 @@ export function resolveBaseURL(options: ConnectionOptions = {}): string {
  * Throws MissingApiKeyError at once when no key is available.
  */
 export function resolveApiKey(options: ConnectionOptions = {}): () => string {
-  const key = nonEmpty(options.apiKey) ?? nonEmpty(process.env[API_KEY_ENV]);
+  const key = nonEmpty(options.apiKey) ?? nonEmpty(readEnv(API_KEY_ENV));
   if (key === undefined) throw new MissingApiKeyError();
   return () => key;
 }

@@ -1,7 +1,7 @@
 import { AxiosError, type AxiosResponse } from 'axios';
 import type { ErrorDetail } from '../generated/models';
 import { limitsOf, plainHeaders, requestIdOf, type RateLimitInfo } from './response-meta';
-import { isReadable } from './multipart';
+import { isNodeReadable, isWebReadableStream } from './bytes';
 
 export { plainHeaders };
 
@@ -175,6 +175,14 @@ export function apiErrorFor(status: number, headers: ResponseHeaders, body: unkn
   return new ErrorClass({ status, headers, error, fallbackMessage: describeBody(status, body), attempts });
 }
 
+/**
+ * The typed error for an error response whose body arrived as bytes: the one mapping shared by
+ * HTTP responses and refused websocket upgrades.
+ */
+export function apiErrorFromBody(status: number, headers: object | null | undefined, body: Uint8Array, redact?: Redact, attempts = 1): APIError {
+  return apiErrorFor(status, plainHeaders(headers, redact), parseErrorBody(body, redact), attempts);
+}
+
 /** Hides a secret (the API key) in text that came back from the server. */
 export type Redact = (text: string) => string;
 
@@ -198,7 +206,7 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     const timeout = error.config?.timeout;
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
   }
-  const systemCode = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.code;
+  const systemCode = (error.cause as { code?: string } | undefined)?.code ?? error.code;
   return new APIConnectionError(`Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}`, {
     code: systemCode,
   });
@@ -222,8 +230,15 @@ function bodyBrokeOff(error: AxiosError, redact: Redact): APIConnectionError {
 
 function decodeBody(response: AxiosResponse, redact: Redact): unknown {
   const data: unknown = response.data;
-  if (isReadable(data)) return undefined;
-  const text = Buffer.isBuffer(data) ? data.toString('utf8') : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data;
+  if (isNodeReadable(data) || isWebReadableStream(data)) return undefined;
+  return parseErrorBody(data, redact);
+}
+
+const decoder = new TextDecoder();
+
+/** An error body as JSON when it parses, else as text; bytes are read as UTF-8. The key is redacted from it. */
+export function parseErrorBody(data: unknown, redact: Redact = (text) => text): unknown {
+  const text = data instanceof Uint8Array || data instanceof ArrayBuffer ? decoder.decode(data) : data;
   if (typeof text !== 'string') return text === undefined || text === null ? undefined : JSON.parse(redact(JSON.stringify(text)));
   const safe = redact(text);
   try {
@@ -232,7 +247,6 @@ function decodeBody(response: AxiosResponse, redact: Redact): unknown {
     return safe;
   }
 }
-
 
 function errorDetailOf(body: unknown): ErrorDetail | undefined {
   if (typeof body !== 'object' || body === null) return undefined;

@@ -1,50 +1,110 @@
-import FormData from 'form-data';
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { byteReader, describeValue, utf8, type ByteReader } from './bytes';
+import { bytesSource, UploadSource } from './uploads';
 
-/** Name given to a file part when the value carries none (a Buffer, a Blob, an anonymous stream). */
-export const DEFAULT_UPLOAD_FILENAME = 'audio';
+type Part = { name: string; value: string | UploadSource };
 
 /**
- * The FormData implementation handed to the generated API classes (`Configuration.formDataCtor`).
- * It streams every part: Blobs and Readables are piped, never read whole into memory, and
- * Buffers, Blobs and streams become file parts with a filename, which the API requires.
+ * The multipart body of an upload, handed to the generated API classes as their FormData
+ * (`Configuration.formDataCtor`). It only records the fields; the transport encodes it anew for
+ * every attempt (see `encodedBody`), so a retry sends the same fields again, with the same
+ * boundary, and a file part is streamed rather than read whole into memory. A field value that is
+ * neither text nor an UploadSource is a TypeError, never the text `[object Object]`.
  */
-export class StreamingFormData extends FormData {
-  override append(name: string, value: unknown, options?: FormData.AppendOptions | string): void {
-    if (options !== undefined) return super.append(name, value, options);
-    if (typeof Blob !== 'undefined' && value instanceof Blob) {
-      const stream = Readable.fromWeb(value.stream() as unknown as WebReadableStream);
-      return super.append(name, stream, {
-        filename: fileNameOf(value) ?? DEFAULT_UPLOAD_FILENAME,
-        contentType: value.type || 'application/octet-stream',
-        knownLength: value.size,
-      });
+export class MultipartForm {
+  /** Lets axios's request transform pass the form through untouched. */
+  readonly [Symbol.toStringTag] = 'FormData';
+  readonly boundary = `together-audio-${randomHex(12)}`;
+  readonly #parts: Part[] = [];
+  readonly #open = new Set<ByteReader>();
+
+  /** A text field, or a file part from bytes, a Blob/File or a stream (as the generated methods take them). */
+  append(name: string, value: unknown): void {
+    if (typeof value === 'string') this.#parts.push({ name, value });
+    else if (typeof value === 'number' || typeof value === 'boolean') this.#parts.push({ name, value: String(value) });
+    else {
+      const source = bytesSource(value);
+      if (!source) throw new TypeError(`The multipart field "${name}" must be text, bytes, a Blob/File or a stream; got ${describeValue(value)}.`);
+      this.#parts.push({ name, value: source });
     }
-    if (value instanceof Uint8Array) {
-      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      return super.append(name, bytes, { filename: DEFAULT_UPLOAD_FILENAME, contentType: 'application/octet-stream' });
+  }
+
+  get contentType(): string {
+    return `multipart/form-data; boundary=${this.boundary}`;
+  }
+
+  /** Whether every part can be sent again (no caller-supplied stream), so that a failed upload may be retried. */
+  get replayable(): boolean {
+    return this.#parts.every(({ value }) => typeof value === 'string' || value.replayable);
+  }
+
+  /** Length of the encoded body, when every part's size is known. */
+  get size(): number | undefined {
+    let size = 0;
+    for (const [index, { value }] of this.#parts.entries()) {
+      const body = typeof value === 'string' ? utf8(value).length : value.size;
+      if (body === undefined) return undefined;
+      size += this.#head(index).length + body + 2;
     }
-    if (isReadable(value)) {
-      const streamPath = (value as { path?: unknown }).path;
-      const filename = typeof streamPath === 'string' ? path.basename(streamPath) : DEFAULT_UPLOAD_FILENAME;
-      return super.append(name, value, { filename });
+    return size + utf8(this.#tail()).length;
+  }
+
+  /** The whole body as one Blob when it holds no stream (the runtime then sends it, with its length, as it likes). */
+  toBlob(): Blob | undefined {
+    const blobParts: Array<Blob | Uint8Array | string> = [];
+    for (const [index, { value }] of this.#parts.entries()) {
+      const body = typeof value === 'string' ? value : value.blobPart;
+      if (body === undefined) return undefined;
+      blobParts.push(this.#head(index), body, '\r\n');
     }
-    super.append(name, typeof value === 'string' ? value : String(value));
+    blobParts.push(this.#tail());
+    return new Blob(blobParts, { type: this.contentType });
+  }
+
+  /** The encoded body, streamed part by part. */
+  async *encode(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (const [index, { value }] of this.#parts.entries()) {
+      yield this.#head(index);
+      if (typeof value === 'string') {
+        yield utf8(value);
+      } else {
+        const reader = byteReader(value.open());
+        this.#open.add(reader);
+        try {
+          for (let chunk = await reader.read(); chunk !== undefined; chunk = await reader.read()) yield chunk;
+        } finally {
+          this.#open.delete(reader);
+          await reader.cancel();
+        }
+      }
+      yield utf8('\r\n');
+    }
+    yield utf8(this.#tail());
+  }
+
+  /** Releases the sources of an upload that has failed for good (files opened for it are closed). */
+  dispose(): void {
+    for (const reader of this.#open) void reader.cancel();
+    this.#open.clear();
+  }
+
+  #head(index: number): Uint8Array {
+    const { name, value } = this.#parts[index];
+    const file = typeof value === 'string' ? '' : `; filename="${escapeQuoted(value.filename)}"\r\nContent-Type: ${value.contentType}`;
+    return utf8(`--${this.boundary}\r\nContent-Disposition: form-data; name="${escapeQuoted(name)}"${file}\r\n\r\n`);
+  }
+
+  #tail(): string {
+    return `--${this.boundary}--\r\n`;
   }
 }
 
-export function isReadable(value: unknown): value is NodeJS.ReadableStream {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as NodeJS.ReadableStream).pipe === 'function' &&
-    typeof (value as NodeJS.ReadableStream).on === 'function'
-  );
+/** The escaping browsers apply to names in a multipart header (WHATWG HTML, "multipart/form-data encoding algorithm"). */
+function escapeQuoted(text: string): string {
+  return text.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 }
 
-function fileNameOf(blob: Blob): string | undefined {
-  const name = (blob as { name?: unknown }).name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
+function randomHex(bytes: number): string {
+  const values = new Uint8Array(bytes);
+  globalThis.crypto.getRandomValues(values);
+  return Array.from(values, (value) => value.toString(16).padStart(2, '0')).join('');
 }

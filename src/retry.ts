@@ -1,8 +1,8 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
 import { plainHeaders, type ResponseHeaders } from './errors';
-import { isReadable } from './multipart';
-import { ReplayableFormData } from './replayable-form';
+import { MultipartForm } from './multipart';
+import { discardBody, isStreamBody } from './response-body';
 import { requestIdOf } from './response-meta';
 
 export const DEFAULT_MAX_RETRIES = 2;
@@ -40,9 +40,9 @@ export interface RetryOptions {
  * interceptor, which must see only the final failure):
  * - retried: 408, 409, 429, every status >= 500, and connection failures (refused, reset, DNS
  *   hiccups); never a timeout, an abort, or any other status;
- * - a multipart upload is retried with a rebuilt form (see ReplayableFormData); a body that is
- *   any other stream, or a form holding a stream that cannot be reopened, is never retried, as it
- *   has been consumed. Streamed responses are never retried once they resolve: retries happen
+ * - a multipart upload is retried by encoding its form again (see MultipartForm); a body that is
+ *   any other stream, or a form holding a caller's stream, is never retried, as it has been
+ *   consumed. Streamed responses are never retried once they resolve: retries happen
  *   only before the response reaches the caller;
  * - wait: the server's `retry-after-ms`, `Retry-After` (seconds or HTTP date) or, after a 429,
  *   `x-ratelimit-reset` (seconds); otherwise exponential backoff with jitter; never above
@@ -62,7 +62,6 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
     },
     onRetry: (attempt, error, config) => {
       discardBody(error.response?.data);
-      if (config.data instanceof ReplayableFormData) config.data = config.data.rebuild();
       const headers = error.response ? plainHeaders(error.response.headers) : {};
       options.onRetry?.({
         attempt,
@@ -80,7 +79,7 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
 
 export function isRetryableFailure(error: AxiosError): boolean {
   const body: unknown = error.config?.data;
-  if (body instanceof ReplayableFormData ? !body.replayable : isReadable(body)) return false;
+  if (body instanceof MultipartForm ? !body.replayable : isStreamBody(body)) return false;
   if (!error.response) return isNetworkError(error);
   const { status } = error.response;
   return RETRIED_STATUSES.has(status) || status >= 500;
@@ -125,9 +124,4 @@ function numberOf(value: string | undefined): number | undefined {
 
 function retriesOf(config: AxiosRequestConfig, options: RetryOptions): number {
   return config['axios-retry']?.retries ?? options.maxRetries;
-}
-
-/** Drops the body of a failed attempt that is about to be retried, so its socket is released. */
-function discardBody(data: unknown): void {
-  if (isReadable(data)) (data as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }

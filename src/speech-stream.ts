@@ -1,6 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { byteReader, decodeBase64, type ByteReader } from './bytes';
 import type { AudioSpeechStreamChunk } from '../generated/models';
 import { APIUserAbortError, StreamError, toTogetherError, userAbortError } from './errors';
 
@@ -9,7 +8,7 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
 
 /**
  * Decodes the server-sent events of a streamed `/audio/speech` response into the PCM bytes they
- * carry, one Buffer per event, in order.
+ * carry, one Uint8Array per event, in order.
  *
  * Each event's data is JSON holding an `audio.tts.chunk`. The spec describes it wrapped as
  * `{"data": {object, model, b64}}` (AudioSpeechStreamEvent); the chunk is also accepted unwrapped at
@@ -23,8 +22,8 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
  * abort before the response does); any other failure of the body, a timeout included, is a
  * StreamError whose `cause` says what happened.
  */
-export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
-  const decoded: Buffer[] = [];
+export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
+  const decoded: Uint8Array[] = [];
   let sawDone = false;
   let failure: Error | undefined;
   const parser = createParser({
@@ -41,25 +40,32 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
       }
     },
   });
-  const text = new StringDecoder('utf8');
-  const abort = () => body.destroy(userAbortError(signal));
+  const text = new TextDecoder();
+  const reader = byteReader(body);
+  let released = false;
+  const abort = () => {
+    released = true;
+    void reader.cancel(userAbortError(signal));
+  };
   signal?.addEventListener('abort', abort, { once: true });
   try {
     if (signal?.aborted) throw userAbortError(signal);
-    // Not destroyed when the loop stops at [DONE]: the rest of the body is drained instead (below).
-    for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-      parser.feed(text.write(chunk as Buffer));
-      while (decoded.length > 0) yield decoded.shift() as Buffer;
+    for (let chunk = await reader.read(); chunk !== undefined; chunk = await reader.read()) {
+      parser.feed(text.decode(chunk, { stream: true }));
+      while (decoded.length > 0) yield decoded.shift() as Uint8Array;
       if (failure) throw failure;
       if (sawDone) {
-        await drainRest(body);
+        // Not cancelled when the loop stops at [DONE]: the rest of the body is drained instead.
+        released = await drainRest(reader);
         return;
       }
     }
-    parser.feed(text.end());
-    while (decoded.length > 0) yield decoded.shift() as Buffer;
+    if (signal?.aborted) throw userAbortError(signal);
+    parser.feed(text.decode());
+    while (decoded.length > 0) yield decoded.shift() as Uint8Array;
     if (failure) throw failure;
     if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);
+    released = true;
   } catch (error) {
     if (signal?.aborted) throw userAbortError(signal);
     if (error instanceof StreamError || error instanceof APIUserAbortError) throw error;
@@ -68,7 +74,7 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     });
   } finally {
     signal?.removeEventListener('abort', abort);
-    if (!body.destroyed) body.destroy();
+    if (!released) await reader.cancel();
   }
 }
 
@@ -78,23 +84,26 @@ const DRAIN_AFTER_DONE_MS = 500;
 /**
  * Reads and discards what follows `[DONE]` (normally only the end of the body), so that the
  * keep-alive socket goes back to the agent for the next request instead of being closed. A server
- * that holds the body open longer than DRAIN_AFTER_DONE_MS gets its connection closed.
+ * that holds the body open longer than DRAIN_AFTER_DONE_MS gets its connection closed. Resolves
+ * whether the body ended by itself.
  */
-function drainRest(body: Readable): Promise<void> {
-  if (body.readableEnded || body.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const finish = () => {
-      clearTimeout(timer);
-      for (const event of ['end', 'error', 'close']) body.off(event, finish);
-      resolve();
-    };
-    const timer = setTimeout(finish, DRAIN_AFTER_DONE_MS);
-    for (const event of ['end', 'error', 'close']) body.on(event, finish);
-    body.resume();
+async function drainRest(reader: ByteReader): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), DRAIN_AFTER_DONE_MS);
   });
+  const ended = (async () => {
+    while ((await reader.read()) !== undefined);
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([ended, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-function pcmOf(event: EventSourceMessage): Buffer {
+function pcmOf(event: EventSourceMessage): Uint8Array {
   let payload: unknown;
   try {
     payload = JSON.parse(event.data);
@@ -111,15 +120,10 @@ function pcmOf(event: EventSourceMessage): Buffer {
 }
 
 /** The bytes of a chunk wrapped in `data` (as the spec describes) or at the top level. */
-function pcmOfChunk(payload: unknown): Buffer | undefined {
+function pcmOfChunk(payload: unknown): Uint8Array | undefined {
   if (!isObject(payload)) return undefined;
   const chunk = (isObject(payload.data) ? payload.data : payload) as Partial<AudioSpeechStreamChunk>;
-  if (typeof chunk.b64 !== 'string') return undefined;
-  const bytes = Buffer.from(chunk.b64, 'base64');
-  // Node skips characters that are not base64 instead of failing, which shows as missing bytes
-  // (checked this way rather than by a regex, which costs more than the decoding itself).
-  const digits = chunk.b64.length - (chunk.b64.endsWith('==') ? 2 : chunk.b64.endsWith('=') ? 1 : 0);
-  return bytes.length === Math.floor((digits * 3) / 4) ? bytes : undefined;
+  return typeof chunk.b64 === 'string' ? decodeBase64(chunk.b64) : undefined;
 }
 
 function errorMessageOf(payload: unknown): string | undefined {

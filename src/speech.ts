@@ -1,14 +1,10 @@
 import type { AxiosResponse } from 'axios';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
 import { StreamError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import { decodeSpeechEvents } from './speech-stream';
-import { pcmFormatForSpeech, wavStream, writeWavFile, type PcmFormat } from './wav';
+import { pcmFormatForSpeech, type PcmFormat } from './pcm-format';
 
 /** Options of the streamed speech methods. */
 export interface SpeechStreamOptions extends RequestOptions {
@@ -20,57 +16,32 @@ export interface SpeechStreamOptions extends RequestOptions {
 }
 
 /** Streamed speech: iterate it for PCM chunks as they arrive; `format` says how to play them. */
-export interface SpeechStream extends AsyncIterable<Buffer> {
+export interface SpeechStream extends AsyncIterable<Uint8Array> {
   readonly format: PcmFormat;
 }
 
-export interface SavedFile {
-  path: string;
-  /** Bytes written to the file. */
-  bytes: number;
-}
-
-/** `together.speech`: text to speech, whole, as a stream, or straight to a file. */
+/** `together.speech`: text to speech, whole, as a byte stream, or as streamed PCM. */
 export class Speech {
   constructor(private readonly audio: AudioApi) {}
 
-  /** The encoded audio (`response_format`, default wav) as one Buffer, byte for byte. */
-  async create(request: AudioSpeechRequest, options?: RequestOptions): Promise<Buffer> {
+  /** The encoded audio (`response_format`, default wav) as one Uint8Array (a Buffer on Node), byte for byte. */
+  async create(request: AudioSpeechRequest, options?: RequestOptions): Promise<Uint8Array> {
     const response = await this.audio.audioSpeech(
       { audioSpeechRequest: unstreamed(request) },
       { ...toAxiosConfig(options), responseType: 'arraybuffer' },
     );
-    return Buffer.isBuffer(response.data) ? response.data : Buffer.from(response.data as ArrayBuffer);
+    const data: unknown = response.data;
+    return data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer);
   }
 
   /**
-   * The encoded audio as a Node Readable that is not buffered: pipe it or iterate it. It fails
-   * with this package's errors (APIConnectionError, APITimeoutError, APIUserAbortError), and
-   * destroying it releases the connection.
+   * The encoded audio as a web ReadableStream that is not buffered. It fails with this package's
+   * errors (APIConnectionError, APITimeoutError, APIUserAbortError), and cancelling it releases the
+   * connection.
    */
-  async createReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
+  async createStream(request: AudioSpeechRequest, options?: RequestOptions): Promise<ReadableStream<Uint8Array>> {
     const response = await this.requestBody(unstreamed(request), options);
     return response.data;
-  }
-
-  /**
-   * The encoded audio written to `path` as it arrives, never held whole in memory. The file is
-   * opened before the request is sent, so an unwritable path fails first; on any failure the
-   * partial file is removed.
-   */
-  async toFile(request: AudioSpeechRequest, path: string, options?: RequestOptions): Promise<SavedFile> {
-    requirePath(path);
-    unstreamed(request);
-    const file = await openForWriting(path);
-    try {
-      const body = await this.createReadable(request, options);
-      await pipeline(body, file);
-    } catch (error) {
-      file.destroy();
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { path, bytes: file.bytesWritten };
   }
 
   /**
@@ -92,36 +63,17 @@ export class Speech {
     };
   }
 
-  /**
-   * Streamed speech as a WAV stream for pipes and sockets. The header is sent first, so its sizes
-   * say "until the end of the stream"; use `toWavFile` for a file with exact sizes.
-   */
-  streamWav(request: AudioSpeechRequest, options?: SpeechStreamOptions): Readable {
-    const speech = this.stream(request, options);
-    return wavStream(speech, speech.format);
-  }
-
-  /**
-   * Streamed speech written to a WAV file as it arrives; once the stream ends the header is
-   * completed with the length actually received. On failure the partial file is removed.
-   */
-  async toWavFile(request: AudioSpeechRequest, path: string, options?: SpeechStreamOptions): Promise<SavedFile> {
-    requirePath(path);
-    const speech = this.stream(request, options);
-    return writeWavFile(path, speech, speech.format);
-  }
-
-  private async *pcmChunks(request: AudioSpeechRequest, options: RequestOptions): AsyncGenerator<Buffer, void, undefined> {
+  private async *pcmChunks(request: AudioSpeechRequest, options: RequestOptions): AsyncGenerator<Uint8Array, void, undefined> {
     const response = await this.requestBody(request, options);
     requireEventStream(response);
     yield* decodeSpeechEvents(response.data, options.signal);
   }
 
-  private requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<Readable>> {
+  private requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<ReadableStream<Uint8Array>>> {
     return this.audio.audioSpeech(
       { audioSpeechRequest: request },
       { ...toAxiosConfig(options), responseType: 'stream' },
-    ) as unknown as Promise<AxiosResponse<Readable>>;
+    ) as unknown as Promise<AxiosResponse<ReadableStream<Uint8Array>>>;
   }
 }
 
@@ -137,10 +89,10 @@ export function validateSpeechRequest(request: AudioSpeechRequest): AudioSpeechR
   return request;
 }
 
-function unstreamed(request: AudioSpeechRequest): AudioSpeechRequest {
+export function unstreamed(request: AudioSpeechRequest): AudioSpeechRequest {
   validateSpeechRequest(request);
   if (request.stream) {
-    throw new TypeError('This method returns the whole encoded body; for stream: true use speech.stream(), streamWav() or toWavFile().');
+    throw new TypeError('This method returns the whole encoded body; for stream: true use speech.stream() (or, on Node, streamWav() or toWavFile()).');
   }
   return request;
 }
@@ -157,25 +109,10 @@ function streamedRequest(request: AudioSpeechRequest): AudioSpeechRequest {
   return { ...request, response_format: 'raw', stream: true };
 }
 
-function requireEventStream(response: AxiosResponse<Readable>): void {
+function requireEventStream(response: AxiosResponse<ReadableStream<Uint8Array>>): void {
   const contentType = String(response.headers['content-type'] ?? '');
   if (!/^text\/event-stream\b/i.test(contentType)) {
-    response.data.destroy();
+    void response.data.cancel().catch(() => undefined);
     throw new StreamError(`Expected a text/event-stream response to a streamed speech request; got ${contentType ? JSON.stringify(contentType) : 'no content type'}.`);
   }
-}
-
-function openForWriting(path: string): Promise<WriteStream> {
-  return new Promise((resolve, reject) => {
-    const file = createWriteStream(path);
-    file.once('error', reject);
-    file.once('open', () => {
-      file.off('error', reject);
-      resolve(file);
-    });
-  });
-}
-
-function requirePath(path: string): void {
-  if (typeof path !== 'string' || path === '') throw new TypeError('A file path (a non-empty string) is required.');
 }

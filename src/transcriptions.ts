@@ -2,6 +2,7 @@ import type { RawAxiosRequestConfig } from 'axios';
 import type { AudioApi } from '../generated/api/audio-api';
 import {
   TimestampGranularity,
+  type AudioFile,
   TranscriptionResponseFormat,
   type AudioTranscriptionJsonResponse,
   type AudioTranscriptionResponse,
@@ -13,11 +14,12 @@ import {
   type TranscriptionModel,
 } from '../generated/models';
 import { toAxiosConfig, type RequestOptions } from './request-options';
-import { toAudioFile, type Uploadable } from './uploads';
+import type { Platform } from './platform';
+import { toUploadSource, type Uploadable } from './uploads';
 
 /** Fields shared by transcription and translation requests, named as on the wire. */
 interface AudioToTextParams {
-  /** The audio: a path, an http(s) URL, a URL object, bytes, a Blob/File or a Readable. */
+  /** The audio: an http(s) URL, bytes, a Blob/File or a stream; on Node also a path or file: URL. */
   file: Uploadable;
   model?: TranscriptionModel;
   language?: string;
@@ -44,7 +46,10 @@ type PlainJson = { response_format?: 'json' };
 
 /** `together.transcriptions`: speech to text in the spoken language. */
 export class Transcriptions {
-  constructor(private readonly audio: AudioApi) {}
+  constructor(
+    private readonly audio: AudioApi,
+    private readonly platform: Platform,
+  ) {}
 
   create(params: TranscriptionCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranscriptionVerboseJsonResponse>;
   create(params: TranscriptionCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranscriptionJsonResponse>;
@@ -52,7 +57,7 @@ export class Transcriptions {
   async create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse> {
     validateAudioToText('transcription', params);
     validateSpeakers(params);
-    const file = await toAudioFile(params.file);
+    const file = (await toUploadSource(params.file, this.platform)) as AudioFile;
     const response = await this.audio.audioTranscriptions(
       {
         ...generatedFields(params),
@@ -69,14 +74,17 @@ export class Transcriptions {
 
 /** `together.translations`: speech to English (or the given language) text. */
 export class Translations {
-  constructor(private readonly audio: AudioApi) {}
+  constructor(
+    private readonly audio: AudioApi,
+    private readonly platform: Platform,
+  ) {}
 
   create(params: TranslationCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranslationVerboseJsonResponse>;
   create(params: TranslationCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranslationJsonResponse>;
   create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse>;
   async create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse> {
     validateAudioToText('translation', params);
-    const file = await toAudioFile(params.file);
+    const file = (await toUploadSource(params.file, this.platform)) as AudioFile;
     const response = await this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options));
     return response.data;
   }
@@ -104,7 +112,7 @@ function uploadConfig(options?: RequestOptions): RawAxiosRequestConfig {
 
 function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
-  if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (a path, URL, bytes, Blob or Readable).`);
+  if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
   const formats = Object.values(TranscriptionResponseFormat) as string[];
   if (params.response_format !== undefined && !formats.includes(params.response_format)) {
     throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);

@@ -1,18 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import type { AudioFile } from '../generated/models';
+import { describeValue, isAsyncIterable, isNodeReadable, isWebReadableStream, type ByteSource } from './bytes';
 import { TogetherAudioError } from './errors';
-import { isReadable } from './multipart';
+import type { Platform } from './platform';
 
 /**
  * An audio file to upload:
- * - a filesystem path (string, or a `file:` URL), streamed from disk;
  * - a public `http(s)://` URL (string or URL object), sent as-is for the server to fetch;
- * - the bytes themselves: a Buffer/Uint8Array, a Blob/File, or a Node Readable (streamed).
+ * - the bytes: a Uint8Array (a Buffer is one), an ArrayBuffer, a Blob/File, a web ReadableStream,
+ *   a Node Readable or any async iterable of bytes (streamed where the runtime can stream a body);
+ * - on Node (and Bun and Deno), a file path or a `file:` URL, streamed from disk.
  */
-export type Uploadable = string | URL | Blob | Uint8Array | NodeJS.ReadableStream;
+export type Uploadable = string | URL | Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
 /** An upload path that does not exist or is not a regular file. */
 export class UploadFileError extends TogetherAudioError {
@@ -26,53 +23,103 @@ export class UploadFileError extends TogetherAudioError {
   }
 }
 
+/** Name given to a file part when the value carries none (bytes, a Blob, an anonymous stream). */
+export const DEFAULT_UPLOAD_FILENAME = 'audio';
+
+/** One file part of a multipart upload. A class, so that the generated client passes it through as it is. */
+export class UploadSource {
+  #consumed = false;
+  constructor(
+    private readonly body: Blob | Uint8Array | (() => ByteSource),
+    readonly filename: string,
+    readonly contentType: string,
+    /** Bytes, when known before reading. */
+    readonly size: number | undefined,
+    /** False for a caller's stream, which can be read only once. */
+    readonly replayable: boolean,
+  ) {}
+
+  /** The bytes as a Blob part, when they are held as one (never for a stream). */
+  get blobPart(): Blob | Uint8Array | undefined {
+    return typeof this.body === 'function' ? undefined : this.body;
+  }
+
+  /** Opens the bytes for sending; a stream that was already sent cannot be opened again. */
+  open(): ByteSource {
+    if (typeof this.body !== 'function') return this.body instanceof Uint8Array ? singleChunk(this.body) : this.body.stream();
+    if (!this.replayable) {
+      if (this.#consumed) throw new TypeError('This upload stream was already sent once and cannot be read again.');
+      this.#consumed = true;
+    }
+    return this.body();
+  }
+}
+
 const REMOTE_URL = /^https?:\/\//i;
 
 /**
- * Turns an Uploadable into the `file` value the generated client sends. A path is checked with
- * `stat` (so a missing file fails here, before any network I/O) and becomes a read stream: the
- * file is never read whole into memory.
+ * Turns an Uploadable into the `file` value the generated client sends: a URL string as a plain
+ * field, anything else as an UploadSource. What is not understood is a TypeError here, before any
+ * network I/O, and a path is checked to exist here too.
  */
-export async function toAudioFile(input: Uploadable): Promise<AudioFile> {
+export async function toUploadSource(input: Uploadable, platform: Platform): Promise<UploadSource | string> {
   if (typeof input === 'string') {
     if (input.trim() === '') throw new TypeError('The upload file path is an empty string.');
-    return REMOTE_URL.test(input) ? input : openLocalFile(input);
+    return REMOTE_URL.test(input) ? input : openFile(input, platform);
   }
   if (input instanceof URL) {
-    if (input.protocol === 'file:') return openLocalFile(fileURLToPath(input));
     if (input.protocol === 'http:' || input.protocol === 'https:') return input.href;
+    if (input.protocol === 'file:') return openFile(input, platform);
     throw new TypeError(`Cannot upload from a ${input.protocol} URL: use a file:, http: or https: URL.`);
   }
-  if (Buffer.isBuffer(input)) return input;
-  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (typeof Blob !== 'undefined' && input instanceof Blob) return input;
-  if (isReadable(input)) {
-    const state = input as Partial<Pick<Readable, 'readableEnded' | 'destroyed'>>;
-    if (state.readableEnded || state.destroyed) throw new TypeError('Cannot upload a stream that has already ended or been destroyed.');
-    return input;
-  }
+  const source = bytesSource(input);
+  if (source) return source;
   throw new TypeError(
-    `Cannot upload ${describe(input)}: pass a file path, an http(s) URL, a URL object, a Buffer/Uint8Array, a Blob/File or a Readable.`,
+    `Cannot upload ${describeValue(input)}: pass an http(s) URL, a Uint8Array/Buffer, an ArrayBuffer, a Blob/File, a ReadableStream, ` +
+      'a Node Readable or an async iterable of bytes (or, on Node, a file path or file: URL).',
   );
 }
 
-async function openLocalFile(path: string): Promise<NodeJS.ReadableStream> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`;
-    throw new UploadFileError(`Audio file ${JSON.stringify(path)} ${reason}.`, path, { cause: error });
+/** The UploadSource for bytes, a Blob or a stream; undefined for anything else. Throws for a stream that cannot be read. */
+export function bytesSource(input: unknown): UploadSource | undefined {
+  if (input instanceof UploadSource) return input;
+  if (input instanceof Uint8Array) return new UploadSource(input, DEFAULT_UPLOAD_FILENAME, 'application/octet-stream', input.length, true);
+  if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
+  if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    const name = (input as { name?: unknown }).name;
+    const filename = typeof name === 'string' && name !== '' ? name : DEFAULT_UPLOAD_FILENAME;
+    return new UploadSource(input, filename, input.type || 'application/octet-stream', input.size, true);
   }
-  if (!info.isFile()) {
-    throw new UploadFileError(`Audio file ${JSON.stringify(path)} is not a regular file${info.isDirectory() ? ' (it is a directory)' : ''}.`, path);
+  if (isWebReadableStream(input)) {
+    if (input.locked) throw new TypeError('Cannot upload a ReadableStream that is locked (already being read).');
+    return streamSource(input, DEFAULT_UPLOAD_FILENAME);
   }
-  return createReadStream(path);
+  if (isNodeReadable(input)) {
+    const state = input as { readableEnded?: boolean; destroyed?: boolean; path?: unknown };
+    if (state.readableEnded || state.destroyed) throw new TypeError('Cannot upload a stream that has already ended or been destroyed.');
+    return streamSource(input, typeof state.path === 'string' ? baseName(state.path) : DEFAULT_UPLOAD_FILENAME);
+  }
+  if (isAsyncIterable(input)) return streamSource(input, DEFAULT_UPLOAD_FILENAME);
+  return undefined;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return `a ${typeof value}`;
-  return `an object (${value.constructor?.name ?? 'no prototype'})`;
+function openFile(path: string | URL, platform: Platform): Promise<UploadSource> {
+  if (!platform.openFile) {
+    throw new TypeError(
+      `Cannot upload from a file path in this runtime (no file system): pass a Blob/File, bytes or a stream, or an http(s) URL for the server to fetch.`,
+    );
+  }
+  return platform.openFile(path);
+}
+
+function streamSource(stream: ByteSource, filename: string): UploadSource {
+  return new UploadSource(() => stream, filename, 'application/octet-stream', undefined, false);
+}
+
+async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() || DEFAULT_UPLOAD_FILENAME;
 }

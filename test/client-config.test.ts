@@ -1,4 +1,5 @@
-import { TogetherAudio, MissingApiKeyError, resolveBaseURL } from '../src';
+import { TogetherAudio, MissingApiKeyError } from '../src';
+import { resolveBaseURL } from '../src/config';
 import { FakeTogether, sendJson } from './support/fake-together';
 
 const savedEnv = { ...process.env };

@@ -11,12 +11,11 @@ import {
   RateLimitError,
   ServiceUnavailableError,
   TogetherAudio,
-  retryDelayFor,
-  serverSuggestedDelay,
   type AudioSpeechRequest,
   type ClientOptions,
   type RetryEvent,
 } from '../src';
+import { retryDelayFor, serverSuggestedDelay } from '../src/retry';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
 
 const API_KEY = 'test-key-retries-0123456789';

@@ -54,6 +54,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
 /** Routes an endpoint to record its parsed multipart body and answer with `reply`. */
 function recordUploads(endpoint: 'transcriptions' | 'translations', reply: unknown = { text: 'ok' }): () => ParsedMultipart {
   let parsed: ParsedMultipart | undefined;
@@ -78,6 +82,9 @@ describe('every kind of file input arrives with its exact bytes and name', () =>
     ['a File', () => new File([AUDIO], 'clip.mp3', { type: 'audio/mpeg' }), 'clip.mp3', AUDIO],
     ['a file read stream', () => createReadStream(audioPath), 'meeting recording.wav', AUDIO],
     ['an anonymous Readable', () => Readable.from([AUDIO.subarray(0, 1000), AUDIO.subarray(1000)]), 'audio', AUDIO],
+    ['an ArrayBuffer', () => AUDIO.buffer.slice(AUDIO.byteOffset, AUDIO.byteOffset + AUDIO.length), 'audio', AUDIO],
+    ['a web ReadableStream', () => new Blob([AUDIO]).stream(), 'audio', AUDIO],
+    ['an async iterable of bytes', () => chunksOf(AUDIO, 4096), 'audio', AUDIO],
   ];
 
   it.each(cases)('transcriptions: %s', async (_label, input, filename, bytes) => {
@@ -184,7 +191,7 @@ describe('bad input fails before any network I/O', () => {
     ['no file', { model: 'openai/whisper-large-v3' }, /needs "file"/],
     ['an empty path', { file: '' }, /empty string/],
     ['a number as file', { file: 42 }, /Cannot upload a number/],
-    ['a plain object as file', { file: { path: 'x.wav' } }, /Cannot upload an object \(Object\)/],
+    ['a plain object as file', { file: { path: 'x.wav' } }, /Cannot upload an instance of Object:/],
     ['an ftp URL', { file: new URL('ftp://example.com/a.wav') }, /ftp: URL/],
     ['a destroyed stream', { file: Readable.from([AUDIO]).destroy() }, /already ended or been destroyed/],
     ['an unknown response_format', { file: AUDIO, response_format: 'srt' }, /response_format "srt"/],

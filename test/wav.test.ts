@@ -31,7 +31,7 @@ describe.each(cases)('WAV for $format.encoding', ({ format, formatTag, bits, cod
   const pcm = Buffer.alloc(frames * format.channels * (bits / 8), 0x11);
 
   it('writes every header field correctly', () => {
-    const wav = pcmToWav(pcm, format);
+    const wav = Buffer.from(pcmToWav(pcm, format));
     const header = parseWav(wav);
     const extended = formatTag !== 1;
     expect(header).toEqual({

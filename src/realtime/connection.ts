@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { ErrorDetail } from '../../generated/models';
-import { APIConnectionError, TogetherAudioError, apiErrorFor, plainHeaders } from '../errors';
+import { APIConnectionError, TogetherAudioError, apiErrorFromBody } from '../errors';
+import { readErrorBody } from '../response-body';
 import { RealtimeClosedError, RealtimeError, RealtimeProtocolError } from './errors';
 
 /** Where a realtime session connects: the HTTP client's base URL and its key getter. */
@@ -22,7 +22,6 @@ export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Server events held for a slow reader before the socket stops reading (and TCP pushes back on the server). */
 const MAX_QUEUED_EVENTS = 256;
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 export type QueryValue = string | number | undefined;
 
@@ -105,7 +104,7 @@ export class RealtimeConnection<E extends ServerEvent> {
       ws.once('open', () => settle(() => resolve(new RealtimeConnection<E>(ws, protocol, highWaterMark))));
       ws.on('unexpected-response', (_request, response) => {
         void readErrorBody(response).then((body) => {
-          settle(() => reject(apiErrorFor(response.statusCode ?? 0, plainHeaders(response.headers), body)));
+          settle(() => reject(apiErrorFromBody(response.statusCode ?? 0, response.headers, body)));
           ws.terminate();
         });
       });
@@ -319,24 +318,4 @@ function errorDetailOf(event: ServerEvent): ErrorDetail {
 function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-}
-
-async function readErrorBody(response: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_ERROR_BODY_BYTES) break;
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    // A body cut short still tells the status; use what arrived.
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

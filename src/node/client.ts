@@ -1,0 +1,24 @@
+import { TogetherAudio as CoreTogetherAudio, type ClientOptions } from '../client';
+import { resolveApiKey } from '../config';
+import type { Platform } from '../platform';
+import { Realtime } from '../realtime';
+import { nodePlatform } from './platform';
+import { NodeSpeech } from './speech';
+
+/**
+ * The client on Node (and Bun and Deno): the runtime-neutral client with keep-alive connections,
+ * uploads from paths, speech to files and Node streams, and realtime websocket sessions.
+ */
+export class TogetherAudio extends CoreTogetherAudio {
+  protected static override platform: Platform = nodePlatform;
+
+  /** Text to speech: whole, streamed PCM, a Node Readable, or straight to a (WAV) file. */
+  override readonly speech: NodeSpeech = new NodeSpeech(this.audio);
+  /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
+  readonly realtime: Realtime;
+
+  constructor(options: ClientOptions = {}) {
+    super(options);
+    this.realtime = new Realtime({ baseURL: this.baseURL, apiKey: resolveApiKey(options) });
+  }
+}

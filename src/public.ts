@@ -1,0 +1,30 @@
+// Public names shared by both entries (src/web.ts and src/index.ts), apart from the client class.
+export { API_KEY_ENV, BASE_URL_ENV, MissingApiKeyError, type ConnectionOptions } from './config';
+export {
+  TogetherAudioError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  APIConnectionError,
+  StreamError,
+  ConflictError,
+  PayloadTooLargeError,
+  AudioTooLongError,
+  ServiceUnavailableError,
+  APITimeoutError,
+  APIUserAbortError,
+  type ResponseHeaders,
+} from './errors';
+export { responseMeta, type ResponseMeta, type RateLimitInfo } from './response-meta';
+export { DEFAULT_MAX_RETRIES, DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRY_DELAY, type RetryEvent } from './retry';
+export type { RequestOptions } from './request-options';
+export { blockAlign, pcmFormatForSpeech, pcmToWav, validatePcmFormat, wavHeader, type PcmEncoding, type PcmFormat } from './pcm-format';
+export { Speech, type SpeechStream, type SpeechStreamOptions } from './speech';
+export { STREAM_DONE_SENTINEL } from './speech-stream';
+export { Transcriptions, Translations, type TranscriptionCreateParams, type TranslationCreateParams } from './transcriptions';
+export { DEFAULT_UPLOAD_FILENAME, UploadFileError, type Uploadable } from './uploads';

@@ -1,0 +1,74 @@
+import { TogetherAudio as WebTogetherAudio, TogetherAudioError } from '../src/web';
+import { FakeTogether, sendJson } from './support/fake-together';
+
+const API_KEY = 'web-entry-test-key';
+let server: FakeTogether;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+});
+afterEach(() => server.reset());
+afterAll(() => server.close());
+
+/** Makes the global scope look like a browser page for the duration of `body`. */
+function asBrowserPage<T>(body: () => T): T {
+  const scope = globalThis as Record<string, unknown>;
+  const hadNavigator = 'navigator' in scope;
+  scope.window = { document: {} };
+  if (!hadNavigator) scope.navigator = { userAgent: 'test' };
+  try {
+    return body();
+  } finally {
+    delete scope.window;
+    if (!hadNavigator) delete scope.navigator;
+  }
+}
+
+describe('browser pages', () => {
+  it('refuse to construct the client without dangerouslyAllowBrowser, saying the key would be visible', () => {
+    const error = asBrowserPage(() => {
+      try {
+        return new WebTogetherAudio({ apiKey: API_KEY });
+      } catch (caught) {
+        return caught;
+      }
+    });
+    expect(error).toBeInstanceOf(TogetherAudioError);
+    expect((error as Error).message).toMatch(/API key would be visible to anyone who can open the page/);
+    expect((error as Error).message).toMatch(/\{ dangerouslyAllowBrowser: true \}/);
+    expect((error as Error).message).not.toContain(API_KEY);
+  });
+
+  it('construct it with dangerouslyAllowBrowser: true', () => {
+    expect(asBrowserPage(() => new WebTogetherAudio({ apiKey: API_KEY, dangerouslyAllowBrowser: true }))).toBeInstanceOf(WebTogetherAudio);
+  });
+});
+
+describe('the runtime-neutral client', () => {
+  const client = () => new WebTogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL });
+
+  it('has no file system: a path upload is a TypeError before any I/O', async () => {
+    const error = await client()
+      .transcriptions.create({ file: '/tmp/recording.wav' })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/file path in this runtime \(no file system\)/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('gives speech as a Uint8Array and streamed speech as Uint8Array chunks', async () => {
+    server.route('POST /audio/speech', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(Buffer.from([1, 2, 3]));
+    });
+    const bytes = await client().speech.create({ model: 'm', input: 'hi', voice: 'v' });
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect([...bytes]).toEqual([1, 2, 3]);
+  });
+
+  it('lists voices', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+    const { data } = await client().voices.listVoices();
+    expect(data).toEqual({ data: [] });
+  });
+});
