@@ -2,7 +2,6 @@ import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
 import { AudioApi } from '../generated/api/audio-api';
-import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import type { Redact } from './errors';
@@ -20,6 +19,7 @@ import {
 } from './retry';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
+import { Voices } from './voices';
 
 const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5000 } as const;
 
@@ -53,8 +53,8 @@ export class TogetherAudio {
   readonly axios: AxiosInstance;
   /** Generated client for /audio/speech, /audio/transcriptions and /audio/translations. */
   readonly audio: AudioApi;
-  /** Generated client for /voices. */
-  readonly voices: VoicesApi;
+  /** GET /voices: `list()`, or the generated `fetchVoices()`. */
+  readonly voices: Voices;
   /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
   readonly realtime: Realtime;
   /** Text to speech: whole, streamed PCM, or straight to a (WAV) file. */
@@ -96,7 +96,7 @@ export class TogetherAudio {
       formDataCtor: ReplayableFormData,
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
-    this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
+    this.voices = new Voices(this.configuration, this.baseURL, this.axios);
     this.realtime = new Realtime({ baseURL: this.baseURL, apiKey });
     this.speech = new Speech(this.audio);
     this.transcriptions = new Transcriptions(this.audio);

@@ -52,7 +52,14 @@ export {
 } from './wav';
 export { Speech, validateSpeechRequest, type SpeechStream, type SpeechStreamOptions, type SavedFile } from './speech';
 export { decodeSpeechEvents, STREAM_DONE_SENTINEL } from './speech-stream';
-export { Transcriptions, Translations, type TranscriptionCreateParams, type TranslationCreateParams } from './transcriptions';
+export {
+  Transcriptions,
+  Translations,
+  type TimestampGranularity,
+  type TranscriptionCreateParams,
+  type TranslationCreateParams,
+} from './transcriptions';
+export { Voices } from './voices';
 export { toAudioFile, UploadFileError, type Uploadable } from './uploads';
 export {
   Realtime,

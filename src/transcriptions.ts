@@ -1,33 +1,33 @@
 import type { RawAxiosRequestConfig } from 'axios';
-import type { AudioApi } from '../generated/api/audio-api';
-import {
-  TimestampGranularity,
-  TranscriptionResponseFormat,
-  type AudioTranscriptionJsonResponse,
-  type AudioTranscriptionResponse,
-  type AudioTranscriptionVerboseJsonResponse,
-  type AudioTranslationJsonResponse,
-  type AudioTranslationResponse,
-  type AudioTranslationVerboseJsonResponse,
-  type TimestampGranularities,
-  type TranscriptionModel,
+import { AudioTranscriptionsResponseFormatEnum, type AudioApi, type AudioTranscriptionsModelEnum } from '../generated/api/audio-api';
+import type {
+  AudioTranscriptionJsonResponse,
+  AudioTranscriptionResponse,
+  AudioTranscriptionVerboseJsonResponse,
+  AudioTranslationJsonResponse,
+  AudioTranslationResponse,
+  AudioTranslationVerboseJsonResponse,
 } from '../generated/models';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import { toAudioFile, type Uploadable } from './uploads';
+
+/** Timing detail of a verbose_json result (the spec's inline enum, which the generator flattens to string). */
+export type TimestampGranularity = 'segment' | 'word';
+const TIMESTAMP_GRANULARITIES: readonly TimestampGranularity[] = ['segment', 'word'];
 
 /** Fields shared by transcription and translation requests, named as on the wire. */
 interface AudioToTextParams {
   /** The audio: a path, an http(s) URL, a URL object, bytes, a Blob/File or a Readable. */
   file: Uploadable;
-  model?: TranscriptionModel;
+  model?: AudioTranscriptionsModelEnum;
   language?: string;
   prompt?: string;
   /** `json` (the default) returns `{ text }`; `verbose_json` adds segments, words and timing. */
-  response_format?: TranscriptionResponseFormat;
+  response_format?: AudioTranscriptionsResponseFormatEnum;
   /** Between 0 and 1. */
   temperature?: number;
   /** Detail of a verbose_json result: `segment`, `word`, or both. */
-  timestamp_granularities?: TimestampGranularities;
+  timestamp_granularities?: TimestampGranularity | TimestampGranularity[];
 }
 
 export interface TranscriptionCreateParams extends AudioToTextParams {
@@ -105,7 +105,7 @@ function uploadConfig(options?: RequestOptions): RawAxiosRequestConfig {
 function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
   if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (a path, URL, bytes, Blob or Readable).`);
-  const formats = Object.values(TranscriptionResponseFormat) as string[];
+  const formats = Object.values(AudioTranscriptionsResponseFormatEnum) as string[];
   if (params.response_format !== undefined && !formats.includes(params.response_format)) {
     throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);
   }
@@ -114,7 +114,7 @@ function validateAudioToText(kind: string, params: AudioToTextParams): void {
     throw new TypeError(`Invalid temperature ${JSON.stringify(temperature)}: expected a number from 0 to 1.`);
   }
   const granularities = ([] as unknown[]).concat(params.timestamp_granularities ?? []);
-  const known = Object.values(TimestampGranularity) as unknown[];
+  const known = TIMESTAMP_GRANULARITIES as unknown[];
   const unknown = granularities.find((granularity) => !known.includes(granularity));
   if (unknown !== undefined) {
     throw new TypeError(`Invalid timestamp_granularities entry ${JSON.stringify(unknown)}: expected ${known.join(' or ')}.`);

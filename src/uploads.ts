@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { AudioFile } from '../generated/models';
+import type { AudioTranscriptionRequestFile } from '../generated/models';
 import { TogetherAudioError } from './errors';
 import { isReadable } from './multipart';
 
@@ -33,7 +33,7 @@ const REMOTE_URL = /^https?:\/\//i;
  * `stat` (so a missing file fails here, before any network I/O) and becomes a read stream: the
  * file is never read whole into memory.
  */
-export async function toAudioFile(input: Uploadable): Promise<AudioFile> {
+export async function toAudioFile(input: Uploadable): Promise<AudioTranscriptionRequestFile> {
   if (typeof input === 'string') {
     if (input.trim() === '') throw new TypeError('The upload file path is an empty string.');
     return REMOTE_URL.test(input) ? input : openLocalFile(input);

@@ -9,13 +9,17 @@ import {
   type AudioTranscriptionVerboseJsonResponse,
   type AudioTranslationResponse,
   type ListVoicesResponse,
-  type SpeechResponseFormat,
+  type AudioSpeechRequestResponseFormatEnum as SpeechResponseFormat,
 } from '../src';
 import { toAxiosConfig } from '../src/request-options';
-import { repoBin, repoRoot, startChild, type RunningChild } from './support/processes';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoBin, repoRoot, run, startChild, type RunningChild } from './support/processes';
 
 /**
- * Every HTTP operation, sent through the package to Prism mocking openapi.yaml. Prism validates
+ * Every HTTP operation, sent through the package to Prism mocking openapi.yaml with
+ * openapi.overlay.yaml applied (what the client is generated from). Prism validates
  * each request against the spec: a violation makes it answer 400 (the status the spec defines for
  * a bad request; 422 where none is defined) with an `sl-violations` header.
  */
@@ -27,11 +31,14 @@ const speechRequest: AudioSpeechRequest = { model: 'canopylabs/orpheus-3b-0.1-ft
 const mediaTypeOf: Record<SpeechResponseFormat, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', raw: 'application/octet-stream' };
 
 let prism: RunningChild;
+const scratch = mkdtempSync(path.join(tmpdir(), 'together-audio-contract-'));
 let together: TogetherAudio;
 const responses: AxiosResponse[] = [];
 
 beforeAll(async () => {
-  prism = await startChild(repoBin('prism'), ['mock', 'openapi.yaml', '-h', '127.0.0.1', '-p', '0'], {
+  const overlaid = path.join(scratch, 'openapi.overlaid.yaml');
+  await run(process.execPath, ['scripts/spec/overlay.mjs', 'openapi.yaml', overlaid], { cwd: repoRoot });
+  prism = await startChild(repoBin('prism'), ['mock', overlaid, '-h', '127.0.0.1', '-p', '0'], {
     cwd: repoRoot,
     ready: /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/,
   });
@@ -45,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prism?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 /** The response to the last call, which Prism must have answered without finding a violation. */
@@ -74,7 +82,7 @@ function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationRes
 }
 
 test('GET /voices deserializes into ListVoicesResponse', async () => {
-  const { data } = await together.voices.listVoices();
+  const { data } = await together.voices.fetchVoices();
   acceptedResponse();
   const voices: ListVoicesResponse = data;
   expect(voices.data.length).toBeGreaterThan(0);
