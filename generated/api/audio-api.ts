@@ -60,7 +60,12 @@ export const AudioApiAxiosParamCreator = function (configuration?: Configuration
                 baseOptions = configuration.baseOptions;
             }
 
-            const localVarRequestOptions = { method: 'POST', responseType: 'arraybuffer' as const, ...baseOptions, ...options};
+            const localVarRequestOptions = { method: 'POST', responseType: 'arraybuffer' as const, transformResponse: (data: unknown, _headers: unknown, status?: number) => {
+                // An error status's body (ErrorData JSON, or text) is decoded so its message can be read; audio stays bytes.
+                if (status === undefined || status < 400 || !(data instanceof ArrayBuffer || data instanceof Uint8Array)) return data;
+                const text = new TextDecoder().decode(data);
+                try { return JSON.parse(text); } catch { return text; }
+            }, ...baseOptions, ...options};
             const localVarHeaderParameter = {} as any;
             const localVarQueryParameter = {} as any;
 
