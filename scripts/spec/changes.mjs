@@ -1,6 +1,7 @@
 // The change report between two specs, as users of the generated client see it: api-smart-diff
 // compares and classifies; prose-only changes are counted, not listed.
 import { apiCompare } from 'api-smart-diff';
+import { referencedComponents } from './extract.mjs';
 
 /**
  * api-smart-diff judges a wire client, for which losing an optional response field is harmless.
@@ -18,22 +19,8 @@ function classify(diff) {
 
 /** Schemas the paths reach; their changes are already reported under the paths that use them. */
 function schemasReachedFromPaths(spec) {
-  const reached = new Set();
-  const visit = (node) => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
-        const name = value.split('/')[3];
-        if (!reached.has(name)) {
-          reached.add(name);
-          visit(spec.components?.schemas?.[name]);
-        }
-      } else visit(value);
-    }
-  };
-  visit(spec.paths);
-  return reached;
+  const pointers = [...referencedComponents(spec, spec.paths)];
+  return new Set(pointers.filter((pointer) => pointer.startsWith('#/components/schemas/')).map((pointer) => pointer.split('/')[3]));
 }
 
 export function compareSpecs(before, after) {

@@ -25,7 +25,8 @@ function withoutCodeSamples(node) {
   return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'x-codeSamples').map(([key, value]) => [key, withoutCodeSamples(value)]));
 }
 
-function referencedComponents(doc, root) {
+/** Pointers (`#/components/<kind>/<name>`) of every component `root` reaches, directly or through others. */
+export function referencedComponents(doc, root) {
   const seen = new Set();
   const visit = (node) => {
     if (Array.isArray(node)) return node.forEach(visit);
