@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const copied = ['openapi.yaml', 'openapitools.json', 'templates', 'scripts', 'generated', 'src', 'package.json', 'tsconfig.json'];
+const copied = ['openapi.yaml', 'openapi.overlay.yaml', 'openapitools.json', 'templates', 'scripts', 'generated', 'src', 'package.json', 'tsconfig.json'];
 const linked = ['node_modules', '.openapi-generator-jar'];
 
 export function makeWorkspaceCopy(prefix = 'together-audio-') {

@@ -1,6 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AudioApi } from '../generated/api/audio-api';
-import { VoicesApi } from '../generated/api/voices-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import { TogetherAudioError, type Redact } from './errors';
@@ -19,6 +18,7 @@ import {
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
 import { transportFor } from './transport';
+import { Voices } from './voices';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -61,8 +61,8 @@ export class TogetherAudio {
   readonly axios: AxiosInstance;
   /** Generated client for /audio/speech, /audio/transcriptions and /audio/translations. */
   readonly audio: AudioApi;
-  /** Generated client for /voices. */
-  readonly voices: VoicesApi;
+  /** GET /voices: `list()`, or the generated `fetchVoices()`. */
+  readonly voices: Voices;
   /** Text to speech: whole, as a byte stream, or as streamed PCM. */
   readonly speech: Speech;
   /** Speech to text; results typed by response_format. */
@@ -108,7 +108,7 @@ export class TogetherAudio {
       formDataCtor: MultipartForm,
     });
     this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
-    this.voices = new VoicesApi(this.configuration, this.baseURL, this.axios);
+    this.voices = new Voices(this.configuration, this.baseURL, this.axios);
     this.speech = new Speech(this.audio);
     this.transcriptions = new Transcriptions(this.audio, platform);
     this.translations = new Translations(this.audio, platform);

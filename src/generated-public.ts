@@ -6,6 +6,10 @@ export {
   type AudioApiAudioSpeechRequest,
   type AudioApiAudioTranscriptionsRequest,
   type AudioApiAudioTranslationsRequest,
+  AudioTranscriptionsModelEnum,
+  AudioTranscriptionsResponseFormatEnum,
+  AudioTranslationsModelEnum,
+  AudioTranslationsResponseFormatEnum,
 } from '../generated/api/audio-api';
 export { VoicesApi, type VoicesApiInterface } from '../generated/api/voices-api';
 export { Configuration, type ConfigurationParameters } from '../generated/configuration';

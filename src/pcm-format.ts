@@ -1,6 +1,6 @@
-import type { AudioSpeechRequest, SpeechResponseEncoding } from '../generated/models';
+import type { AudioSpeechRequest, AudioSpeechRequestResponseEncodingEnum } from '../generated/models';
 
-export type PcmEncoding = SpeechResponseEncoding;
+export type PcmEncoding = AudioSpeechRequestResponseEncodingEnum;
 
 /** What raw PCM bytes mean: how each sample is encoded, how many per second, how many channels. */
 export interface PcmFormat {

@@ -26,5 +26,12 @@ export type { RequestOptions } from './request-options';
 export { blockAlign, pcmFormatForSpeech, pcmToWav, validatePcmFormat, wavHeader, type PcmEncoding, type PcmFormat } from './pcm-format';
 export { Speech, type SpeechStream, type SpeechStreamOptions } from './speech';
 export { STREAM_DONE_SENTINEL } from './speech-stream';
-export { Transcriptions, Translations, type TranscriptionCreateParams, type TranslationCreateParams } from './transcriptions';
+export {
+  Transcriptions,
+  Translations,
+  type TimestampGranularity,
+  type TranscriptionCreateParams,
+  type TranslationCreateParams,
+} from './transcriptions';
+export { Voices } from './voices';
 export { DEFAULT_UPLOAD_FILENAME, UploadFileError, type Uploadable } from './uploads';

@@ -1,35 +1,35 @@
 import type { RawAxiosRequestConfig } from 'axios';
-import type { AudioApi } from '../generated/api/audio-api';
-import {
-  TimestampGranularity,
-  type AudioFile,
-  TranscriptionResponseFormat,
-  type AudioTranscriptionJsonResponse,
-  type AudioTranscriptionResponse,
-  type AudioTranscriptionVerboseJsonResponse,
-  type AudioTranslationJsonResponse,
-  type AudioTranslationResponse,
-  type AudioTranslationVerboseJsonResponse,
-  type TimestampGranularities,
-  type TranscriptionModel,
+import { AudioTranscriptionsResponseFormatEnum, type AudioApi, type AudioTranscriptionsModelEnum } from '../generated/api/audio-api';
+import type {
+  AudioTranscriptionJsonResponse,
+  AudioTranscriptionRequestFile,
+  AudioTranscriptionResponse,
+  AudioTranscriptionVerboseJsonResponse,
+  AudioTranslationJsonResponse,
+  AudioTranslationResponse,
+  AudioTranslationVerboseJsonResponse,
 } from '../generated/models';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import type { Platform } from './platform';
 import { toUploadSource, type Uploadable } from './uploads';
 
+/** Timing detail of a verbose_json result (the spec's inline enum, which the generator flattens to string). */
+export type TimestampGranularity = 'segment' | 'word';
+const TIMESTAMP_GRANULARITIES: readonly TimestampGranularity[] = ['segment', 'word'];
+
 /** Fields shared by transcription and translation requests, named as on the wire. */
 interface AudioToTextParams {
   /** The audio: an http(s) URL, bytes, a Blob/File or a stream; on Node also a path or file: URL. */
   file: Uploadable;
-  model?: TranscriptionModel;
+  model?: AudioTranscriptionsModelEnum;
   language?: string;
   prompt?: string;
   /** `json` (the default) returns `{ text }`; `verbose_json` adds segments, words and timing. */
-  response_format?: TranscriptionResponseFormat;
+  response_format?: AudioTranscriptionsResponseFormatEnum;
   /** Between 0 and 1. */
   temperature?: number;
   /** Detail of a verbose_json result: `segment`, `word`, or both. */
-  timestamp_granularities?: TimestampGranularities;
+  timestamp_granularities?: TimestampGranularity | TimestampGranularity[];
 }
 
 export interface TranscriptionCreateParams extends AudioToTextParams {
@@ -57,7 +57,7 @@ export class Transcriptions {
   async create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse> {
     validateAudioToText('transcription', params);
     validateSpeakers(params);
-    const file = (await toUploadSource(params.file, this.platform)) as AudioFile;
+    const file = (await toUploadSource(params.file, this.platform)) as unknown as AudioTranscriptionRequestFile;
     const response = await this.audio.audioTranscriptions(
       {
         ...generatedFields(params),
@@ -84,7 +84,7 @@ export class Translations {
   create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse>;
   async create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse> {
     validateAudioToText('translation', params);
-    const file = (await toUploadSource(params.file, this.platform)) as AudioFile;
+    const file = (await toUploadSource(params.file, this.platform)) as unknown as AudioTranscriptionRequestFile;
     const response = await this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options));
     return response.data;
   }
@@ -113,7 +113,7 @@ function uploadConfig(options?: RequestOptions): RawAxiosRequestConfig {
 function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
   if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
-  const formats = Object.values(TranscriptionResponseFormat) as string[];
+  const formats = Object.values(AudioTranscriptionsResponseFormatEnum) as string[];
   if (params.response_format !== undefined && !formats.includes(params.response_format)) {
     throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);
   }
@@ -122,7 +122,7 @@ function validateAudioToText(kind: string, params: AudioToTextParams): void {
     throw new TypeError(`Invalid temperature ${JSON.stringify(temperature)}: expected a number from 0 to 1.`);
   }
   const granularities = ([] as unknown[]).concat(params.timestamp_granularities ?? []);
-  const known = Object.values(TimestampGranularity) as unknown[];
+  const known = TIMESTAMP_GRANULARITIES as unknown[];
   const unknown = granularities.find((granularity) => !known.includes(granularity));
   if (unknown !== undefined) {
     throw new TypeError(`Invalid timestamp_granularities entry ${JSON.stringify(unknown)}: expected ${known.join(' or ')}.`);

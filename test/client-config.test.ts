@@ -43,7 +43,7 @@ describe('host and token resolution', () => {
       process.env.TOGETHER_API_KEY = 'env-key';
       process.env.TOGETHER_BASE_URL = server.baseURL;
       const client = new TogetherAudio();
-      await client.voices.listVoices();
+      await client.voices.fetchVoices();
       expect(server.requests[0].headers.authorization).toBe('Bearer env-key');
     } finally {
       await server.close();

@@ -227,7 +227,7 @@ describe('connection failures', () => {
     const baseURL = closed.baseURL;
     await closed.close();
     const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
-    const error = await offline.voices.listVoices().catch((e: unknown) => e);
+    const error = await offline.voices.fetchVoices().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isAxiosError(error)).toBe(false);

@@ -184,7 +184,7 @@ describe('GET /voices', () => {
       data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'friendly sidekick' }] }],
     };
     server.route('GET /voices', (_req, res) => sendJson(res, 200, voices));
-    const response = await client.voices.listVoices();
+    const response = await client.voices.fetchVoices();
     expect(response.data).toEqual(voices);
     expect(server.requests[0]).toMatchObject({ method: 'GET' });
     expect(server.requests[0].headers).toMatchObject({ authorization: `Bearer ${API_KEY}`, accept: 'application/json' });

@@ -12,7 +12,10 @@ jest.setTimeout(120_000);
 
 const speechRequestSchema = `    AudioSpeechRequest:
       type: object
-      required: [model, input, voice]
+      required:
+      - model
+      - input
+      - voice
       properties:
 `;
 const newField = `        speaking_rate:

@@ -75,7 +75,7 @@ describe('onResponse gives every facade call its request id and rate limits', ()
   it('is not called when the call fails, and must be a function', async () => {
     server.route('GET /voices', (_req, res) => sendError(res, 400, 'nope'));
     const { metas, onResponse } = collector();
-    await expect(client.voices.listVoices({ onTogetherResponse: onResponse })).rejects.toThrow('nope');
+    await expect(client.voices.fetchVoices({ onTogetherResponse: onResponse })).rejects.toThrow('nope');
     expect(metas).toEqual([]);
     await expect(client.speech.create(request, { onResponse: 'yes' as never })).rejects.toThrow(/onResponse/);
     expect(server.requests).toHaveLength(1);

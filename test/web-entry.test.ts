@@ -68,7 +68,6 @@ describe('the runtime-neutral client', () => {
 
   it('lists voices', async () => {
     server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
-    const { data } = await client().voices.listVoices();
-    expect(data).toEqual({ data: [] });
+    expect(await client().voices.list()).toEqual({ data: [] });
   });
 });

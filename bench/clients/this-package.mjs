@@ -24,9 +24,9 @@ export function createThisPackageClient(baseURL) {
   const transcriptions = typeof together.transcriptions?.create === 'function' ? together.transcriptions : undefined;
 
   return {
-    api: `${speech ? 'speech.*' : 'audio.audioSpeech'}, ${transcriptions ? 'transcriptions.create' : 'audio.audioTranscriptions'}, voices.listVoices`,
+    api: `${speech ? 'speech.*' : 'audio.audioSpeech'}, ${transcriptions ? 'transcriptions.create' : 'audio.audioTranscriptions'}, voices.fetchVoices`,
     async listVoices() {
-      return (await together.voices.listVoices()).data;
+      return (await together.voices.fetchVoices()).data;
     },
     async download() {
       if (speech) return (await speech.create(SPEECH_REQUEST)).length;

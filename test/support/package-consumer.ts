@@ -83,14 +83,14 @@ const consumerFiles: Record<string, string> = {
   'voices.cjs': `
 const { TogetherAudio, AudioApi } = require('${PACKAGE_NAME}');
 const [baseURL, apiKey] = process.argv.slice(2);
-new TogetherAudio({ apiKey, baseURL }).voices.listVoices().then(({ data }) => {
+new TogetherAudio({ apiKey, baseURL }).voices.fetchVoices().then(({ data }) => {
   console.log(JSON.stringify({ entry: require.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
 });
 `,
   'voices.mjs': `
 import { TogetherAudio, AudioApi } from '${PACKAGE_NAME}';
 const [baseURL, apiKey] = process.argv.slice(2);
-const { data } = await new TogetherAudio({ apiKey, baseURL }).voices.listVoices();
+const { data } = await new TogetherAudio({ apiKey, baseURL }).voices.fetchVoices();
 console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
 `,
   // Checked twice: as CommonJS (check.ts, "require" types) and as ESM (check.mts, "import" types).
@@ -124,7 +124,7 @@ const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', v
 const client = new TogetherAudio({ apiKey: 'key', baseURL: 'http://127.0.0.1:9' });
 const audio: AudioApi = client.audio;
 export const speech: Promise<Buffer> = audio.audioSpeech({ audioSpeechRequest: request }).then((response) => response.data);
-export const voices: Promise<ListVoicesResponse> = client.voices.listVoices().then((response) => response.data);
+export const voices: Promise<ListVoicesResponse> = client.voices.fetchVoices().then((response) => response.data);
 export const isApiError = (error: unknown): error is APIError => error instanceof APIError && typeof error.status === 'number';
 // @ts-expect-error voice is required: proves the types are real, not any.
 export const missingVoice: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello' };
