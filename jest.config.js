@@ -1,9 +1,36 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Four groups. The fast ones (unit, http, realtime) run in seconds against local servers; the
+ * toolchain group drives npm, the generator, Prism, a local registry and the spec tooling. `http`
+ * takes every test file that no other group names, so a new file is never left out.
+ * The runtime matrix (test/runtimes/run.mjs) belongs to the toolchain group too; `npm test` runs it.
+ * @type {import('jest').Config}
+ */
+const groups = {
+  unit: ['wav', 'client-config', 'web-entry'],
+  realtime: ['realtime-tts', 'realtime-stt', 'realtime-examples'],
+  toolchain: ['packaging', 'registry', 'regeneration', 'contract', 'spec', 'spec-update'],
+};
+const files = (names) => names.map((name) => `<rootDir>/test/${name}.test.ts`);
+const project = (displayName, testMatch, testPathIgnorePatterns = []) => ({
+  displayName,
   preset: 'ts-jest',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  coveragePathIgnorePatterns: ['/node_modules/', '/generated/'],
+  testMatch,
+  testPathIgnorePatterns,
+});
+
+module.exports = {
   testTimeout: 30000,
+  coveragePathIgnorePatterns: ['/node_modules/', '/generated/'],
+  projects: [
+    ...Object.entries(groups).map(([name, names]) => project(name, files(names))),
+    project(
+      'http',
+      ['<rootDir>/test/**/*.test.ts'],
+      Object.values(groups)
+        .flat()
+        .map((name) => `/test/${name}\\.test\\.ts$`),
+    ),
+  ],
 };
