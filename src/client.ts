@@ -7,7 +7,6 @@ import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
 import { optionalCount } from './request-options';
 import { guardResponse, toTogetherErrorReadingBody } from './response-body';
-import { reportResponse } from './response-meta';
 import {
   DEFAULT_INITIAL_RETRY_DELAY,
   DEFAULT_MAX_RETRIES,
@@ -19,6 +18,7 @@ import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
 import { transportFor } from './transport';
 import { Voices } from './voices';
+import { VoicesApi } from '../generated/api/voices-api';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -57,11 +57,7 @@ export class TogetherAudio {
   protected static platform: Platform = webPlatform;
 
   readonly baseURL: string;
-  readonly configuration: Configuration;
-  readonly axios: AxiosInstance;
-  /** Generated client for /audio/speech, /audio/transcriptions and /audio/translations. */
-  readonly audio: AudioApi;
-  /** GET /voices: `list()`, or the generated `fetchVoices()`. */
+  /** The voice catalogue: `voices.list()`. */
   readonly voices: Voices;
   /** Text to speech: whole, as a byte stream, or as streamed PCM. */
   readonly speech: Speech;
@@ -81,13 +77,13 @@ export class TogetherAudio {
     const platform = (new.target as typeof TogetherAudio).platform;
     this.baseURL = resolveBaseURL(options);
     const apiKey = resolveApiKey(options);
-    this.axios = axios.create({
+    const instance = axios.create({
       headers: { ...options.defaultHeaders },
       timeout: optionalCount(options, 'timeout', 1) ?? DEFAULT_TIMEOUT,
       adapter: transportFor(platform),
       ...platform.axiosDefaults,
     });
-    installRetries(this.axios, {
+    installRetries(instance, {
       maxRetries: optionalCount(options, 'maxRetries', 0) ?? DEFAULT_MAX_RETRIES,
       initialRetryDelay: optionalCount(options, 'initialRetryDelay', 0) ?? DEFAULT_INITIAL_RETRY_DELAY,
       maxRetryDelay: optionalCount(options, 'maxRetryDelay', 0) ?? DEFAULT_MAX_RETRY_DELAY,
@@ -95,24 +91,40 @@ export class TogetherAudio {
     });
     // Registered after the retries, so that it maps only the final failure.
     const redact = redactor(apiKey());
-    this.axios.interceptors.response.use(
-      (response) => {
-        reportResponse(response);
-        return guardResponse(response, redact);
-      },
+    instance.interceptors.response.use(
+      (response) => guardResponse(response, redact),
       async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, redact)),
     );
-    this.configuration = new Configuration({
+    const configuration = new Configuration({
       basePath: this.baseURL,
       accessToken: apiKey,
       formDataCtor: MultipartForm,
     });
-    this.audio = new AudioApi(this.configuration, this.baseURL, this.axios);
-    this.voices = new Voices(this.configuration, this.baseURL, this.axios);
-    this.speech = new Speech(this.audio);
-    this.transcriptions = new Transcriptions(this.audio, platform);
-    this.translations = new Translations(this.audio, platform);
+    const audio = new AudioApi(configuration, this.baseURL, instance);
+    const voices = new VoicesApi(configuration, this.baseURL, instance);
+    internals.set(this, { axios: instance, configuration, audio, voices });
+    this.voices = new Voices(voices);
+    this.speech = new Speech(audio);
+    this.transcriptions = new Transcriptions(audio, platform);
+    this.translations = new Translations(audio, platform);
   }
+}
+
+/** What a client is built on. Not public: the axios instance carries the retry and error-mapping order the client relies on. */
+export interface ClientInternals {
+  axios: AxiosInstance;
+  configuration: Configuration;
+  audio: AudioApi;
+  voices: VoicesApi;
+}
+
+const internals = new WeakMap<TogetherAudio, ClientInternals>();
+
+/** The generated classes and axios instance of a client, for this package's own tests and the Node entry. */
+export function clientInternals(client: TogetherAudio): ClientInternals {
+  const found = internals.get(client);
+  if (!found) throw new TypeError('Not a TogetherAudio client.');
+  return found;
 }
 
 /** Hides the API key in anything the server echoes back (an error body quoting the Authorization header). */

@@ -20,7 +20,8 @@ export {
   APIUserAbortError,
   type ResponseHeaders,
 } from './errors';
-export { responseMeta, type ResponseMeta, type RateLimitInfo } from './response-meta';
+export type { ResponseMeta, RateLimitInfo } from './response-meta';
+export type { APIPromise, ResponseInfo, WithResponse } from './api-promise';
 export { DEFAULT_MAX_RETRIES, DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRY_DELAY, type RetryEvent } from './retry';
 export type { RequestOptions } from './request-options';
 export { blockAlign, pcmFormatForSpeech, pcmToWav, validatePcmFormat, wavHeader, type PcmEncoding, type PcmFormat } from './pcm-format';

@@ -2,13 +2,6 @@ import type { RawAxiosRequestConfig } from 'axios';
 import type {} from 'axios-retry';
 import type { ResponseMeta } from './response-meta';
 
-declare module 'axios' {
-  interface AxiosRequestConfig {
-    /** RequestOptions.onResponse, called by the client's response interceptor. */
-    onTogetherResponse?: (meta: ResponseMeta) => void;
-  }
-}
-
 /** Per-call options accepted by every facade method. */
 export interface RequestOptions {
   /** Cancels the request, or a stream already under way. */
@@ -26,7 +19,10 @@ export interface RequestOptions {
   onResponse?: (meta: ResponseMeta) => void;
 }
 
-/** The axios options for RequestOptions; invalid values throw a TypeError before any I/O. */
+/**
+ * The axios options for RequestOptions; invalid values throw a TypeError before any I/O. The
+ * per-call retry count travels in axios-retry's config key, which only this package sets.
+ */
 export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConfig {
   const config: RawAxiosRequestConfig = {};
   if (options.signal) config.signal = options.signal;
@@ -35,10 +31,7 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   const maxRetries = optionalCount(options, 'maxRetries', 0);
   if (maxRetries !== undefined) config['axios-retry'] = { retries: maxRetries };
   if (options.headers) config.headers = { ...options.headers };
-  if (options.onResponse !== undefined) {
-    if (typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
-    config.onTogetherResponse = options.onResponse;
-  }
+  if (options.onResponse !== undefined && typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
   return config;
 }
 

@@ -1,4 +1,3 @@
-import type { AxiosResponse } from 'axios';
 /**
  * Numbers from Together's `x-ratelimit-*` or `x-tokenlimit-*` headers, keyed by the rest of the
  * header name in camelCase: `x-ratelimit-remaining-tokens` becomes `remainingTokens`.
@@ -29,19 +28,6 @@ export function responseMeta(response: { headers?: object | null }): ResponseMet
     rateLimit: limitsOf(headers, 'x-ratelimit-'),
     tokenLimit: limitsOf(headers, 'x-tokenlimit-'),
   };
-}
-
-const reported = new WeakSet<object>();
-
-/**
- * Hands a successful response's meta to the caller's `onResponse`, once: a retried request passes
- * through the interceptors again on its way out, with the same response.
- */
-export function reportResponse(response: AxiosResponse): void {
-  const onResponse = response.config.onTogetherResponse;
-  if (!onResponse || reported.has(response)) return;
-  reported.add(response);
-  onResponse(responseMeta(response));
 }
 
 export function requestIdOf(headers: Record<string, string>): string | undefined {

@@ -1,10 +1,12 @@
 import type { AxiosResponse } from 'axios';
+import { APIPromise } from './api-promise';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
 import { StreamError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import { decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, type PcmFormat } from './pcm-format';
+import { responseMeta } from './response-meta';
 
 /** Options of the streamed speech methods. */
 export interface SpeechStreamOptions extends RequestOptions {
@@ -24,24 +26,25 @@ export interface SpeechStream extends AsyncIterable<Uint8Array> {
 export class Speech {
   constructor(private readonly audio: AudioApi) {}
 
-  /** The encoded audio (`response_format`, default wav) as one Uint8Array (a Buffer on Node), byte for byte. */
-  async create(request: AudioSpeechRequest, options?: RequestOptions): Promise<Uint8Array> {
-    const response = await this.audio.audioSpeech(
-      { audioSpeechRequest: unstreamed(request) },
-      { ...toAxiosConfig(options), responseType: 'arraybuffer' },
-    );
-    const data: unknown = response.data;
-    return data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer);
+  /**
+   * The encoded audio (`response_format`, default wav) as one Uint8Array, byte for byte. For the
+   * bytes as they arrive, use `.asResponse()` and read its body (a web ReadableStream that fails
+   * with this package's errors; cancelling it releases the connection).
+   */
+  create(request: AudioSpeechRequest, options?: RequestOptions): APIPromise<Uint8Array> {
+    return this.encoded(request, options, (bytes) => bytes);
   }
 
-  /**
-   * The encoded audio as a web ReadableStream that is not buffered. It fails with this package's
-   * errors (APIConnectionError, APITimeoutError, APIUserAbortError), and cancelling it releases the
-   * connection.
-   */
-  async createStream(request: AudioSpeechRequest, options?: RequestOptions): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.requestBody(unstreamed(request), options);
-    return response.data;
+  /** `create`, with the bytes handed to `convert` (the Node entry makes them a Buffer). */
+  protected encoded<T>(request: AudioSpeechRequest, options: RequestOptions | undefined, convert: (bytes: Uint8Array) => T): APIPromise<T> {
+    return new APIPromise(
+      (responseType) => this.audio.audioSpeech({ audioSpeechRequest: unstreamed(request) }, { ...toAxiosConfig(options), responseType: responseType ?? 'arraybuffer' }),
+      (response) => {
+        const data: unknown = response.data;
+        return convert(data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer));
+      },
+      options,
+    );
   }
 
   /**
@@ -65,6 +68,7 @@ export class Speech {
 
   private async *pcmChunks(request: AudioSpeechRequest, options: RequestOptions): AsyncGenerator<Uint8Array, void, undefined> {
     const response = await this.requestBody(request, options);
+    options.onResponse?.(responseMeta(response));
     requireEventStream(response);
     yield* decodeSpeechEvents(response.data, options.signal);
   }

@@ -1,4 +1,4 @@
-import type { RawAxiosRequestConfig } from 'axios';
+import type { RawAxiosRequestConfig, ResponseType } from 'axios';
 import { AudioTranscriptionsResponseFormatEnum, type AudioApi, type AudioTranscriptionsModelEnum } from '../generated/api/audio-api';
 import type {
   AudioTranscriptionJsonResponse,
@@ -9,6 +9,7 @@ import type {
   AudioTranslationResponse,
   AudioTranslationVerboseJsonResponse,
 } from '../generated/models';
+import { APIPromise } from './api-promise';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import type { Platform } from './platform';
 import { toUploadSource, type Uploadable } from './uploads';
@@ -51,24 +52,23 @@ export class Transcriptions {
     private readonly platform: Platform,
   ) {}
 
-  create(params: TranscriptionCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranscriptionVerboseJsonResponse>;
-  create(params: TranscriptionCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranscriptionJsonResponse>;
-  create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse>;
-  async create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<AudioTranscriptionResponse> {
-    validateAudioToText('transcription', params);
-    validateSpeakers(params);
-    const file = (await toUploadSource(params.file, this.platform)) as unknown as AudioTranscriptionRequestFile;
-    const response = await this.audio.audioTranscriptions(
-      {
-        ...generatedFields(params),
-        file,
-        diarize: params.diarize,
-        minSpeakers: params.min_speakers,
-        maxSpeakers: params.max_speakers,
+  create(params: TranscriptionCreateParams & Verbose, options?: RequestOptions): APIPromise<AudioTranscriptionVerboseJsonResponse>;
+  create(params: TranscriptionCreateParams & PlainJson, options?: RequestOptions): APIPromise<AudioTranscriptionJsonResponse>;
+  create(params: TranscriptionCreateParams, options?: RequestOptions): APIPromise<AudioTranscriptionResponse>;
+  create(params: TranscriptionCreateParams, options?: RequestOptions): APIPromise<AudioTranscriptionResponse> {
+    return new APIPromise(
+      async (responseType) => {
+        validateAudioToText('transcription', params);
+        validateSpeakers(params);
+        const file = await uploadFile(params, this.platform);
+        return this.audio.audioTranscriptions(
+          { ...generatedFields(params), file, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
+          uploadConfig(options, responseType),
+        );
       },
-      uploadConfig(options),
+      (response) => response.data as AudioTranscriptionResponse,
+      options,
     );
-    return response.data;
   }
 }
 
@@ -79,14 +79,19 @@ export class Translations {
     private readonly platform: Platform,
   ) {}
 
-  create(params: TranslationCreateParams & Verbose, options?: RequestOptions): Promise<AudioTranslationVerboseJsonResponse>;
-  create(params: TranslationCreateParams & PlainJson, options?: RequestOptions): Promise<AudioTranslationJsonResponse>;
-  create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse>;
-  async create(params: TranslationCreateParams, options?: RequestOptions): Promise<AudioTranslationResponse> {
-    validateAudioToText('translation', params);
-    const file = (await toUploadSource(params.file, this.platform)) as unknown as AudioTranscriptionRequestFile;
-    const response = await this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options));
-    return response.data;
+  create(params: TranslationCreateParams & Verbose, options?: RequestOptions): APIPromise<AudioTranslationVerboseJsonResponse>;
+  create(params: TranslationCreateParams & PlainJson, options?: RequestOptions): APIPromise<AudioTranslationJsonResponse>;
+  create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse>;
+  create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse> {
+    return new APIPromise(
+      async (responseType) => {
+        validateAudioToText('translation', params);
+        const file = await uploadFile(params, this.platform);
+        return this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options, responseType));
+      },
+      (response) => response.data as AudioTranslationResponse,
+      options,
+    );
   }
 }
 
@@ -106,8 +111,12 @@ function generatedFields(params: AudioToTextParams) {
  * every byte written so that it could replay them after a redirect: a large upload would sit in
  * memory whole. Uploads therefore go out with redirects off.
  */
-function uploadConfig(options?: RequestOptions): RawAxiosRequestConfig {
-  return { ...toAxiosConfig(options), maxRedirects: 0 };
+function uploadConfig(options: RequestOptions | undefined, responseType: ResponseType | undefined): RawAxiosRequestConfig {
+  return { ...toAxiosConfig(options), maxRedirects: 0, ...(responseType && { responseType }) };
+}
+
+async function uploadFile(params: AudioToTextParams, platform: Platform): Promise<AudioTranscriptionRequestFile> {
+  return (await toUploadSource(params.file, platform)) as unknown as AudioTranscriptionRequestFile;
 }
 
 function validateAudioToText(kind: string, params: AudioToTextParams): void {

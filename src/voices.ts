@@ -1,11 +1,18 @@
+import type { VoicesApi } from '../generated/api/voices-api';
 import type { ListVoicesResponse } from '../generated/models';
-import { VoicesApi } from '../generated/api/voices-api';
+import { APIPromise } from './api-promise';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 
-/** `together.voices`: the generated VoicesApi (`fetchVoices`), plus `list()`, which returns the data. */
-export class Voices extends VoicesApi {
+/** `together.voices`: the voice catalogue. */
+export class Voices {
+  constructor(private readonly api: VoicesApi) {}
+
   /** Every speech model with the voices it offers. */
-  async list(options?: RequestOptions): Promise<ListVoicesResponse> {
-    return (await this.fetchVoices(toAxiosConfig(options))).data;
+  list(options?: RequestOptions): APIPromise<ListVoicesResponse> {
+    return new APIPromise(
+      (responseType) => this.api.fetchVoices({ ...toAxiosConfig(options), ...(responseType && { responseType }) }),
+      (response) => response.data as ListVoicesResponse,
+      options,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { TogetherAudio, MissingApiKeyError } from '../src';
 import { resolveBaseURL } from '../src/config';
 import { FakeTogether, sendJson } from './support/fake-together';
+import { clientInternals } from '../src/client';
 
 const savedEnv = { ...process.env };
 afterEach(() => {
@@ -43,7 +44,7 @@ describe('host and token resolution', () => {
       process.env.TOGETHER_API_KEY = 'env-key';
       process.env.TOGETHER_BASE_URL = server.baseURL;
       const client = new TogetherAudio();
-      await client.voices.fetchVoices();
+      await clientInternals(client).voices.fetchVoices();
       expect(server.requests[0].headers.authorization).toBe('Bearer env-key');
     } finally {
       await server.close();
@@ -52,7 +53,7 @@ describe('host and token resolution', () => {
 
   it('keeps the key out of the client and its configuration when printed', () => {
     const client = new TogetherAudio({ apiKey: 'sk-secret-value' });
-    const printed = require('node:util').inspect(client, { depth: 10 }) + JSON.stringify(client.configuration);
+    const printed = require('node:util').inspect(client, { depth: 10 }) + JSON.stringify(clientInternals(client).configuration);
     expect(printed).not.toContain('sk-secret-value');
   });
 });

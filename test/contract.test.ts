@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoBin, repoRoot, run, startChild, type RunningChild } from './support/processes';
+import { clientInternals } from '../src/client';
 
 /**
  * Every HTTP operation, sent through the package to Prism mocking openapi.yaml with
@@ -44,7 +45,7 @@ beforeAll(async () => {
   });
   // Prism serves the spec's paths at its root.
   together = new TogetherAudio({ apiKey: 'contract-test-key', baseURL: prism.ready[1] });
-  together.axios.interceptors.response.use((response) => {
+  clientInternals(together).axios.interceptors.response.use((response) => {
     responses.push(response);
     return response;
   });
@@ -82,7 +83,7 @@ function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationRes
 }
 
 test('GET /voices deserializes into ListVoicesResponse', async () => {
-  const { data } = await together.voices.fetchVoices();
+  const { data } = await clientInternals(together).voices.fetchVoices();
   acceptedResponse();
   const voices: ListVoicesResponse = data;
   expect(voices.data.length).toBeGreaterThan(0);
@@ -94,7 +95,7 @@ test('GET /voices deserializes into ListVoicesResponse', async () => {
 
 test.each(Object.entries(mediaTypeOf))('POST /audio/speech as %s returns %s bytes', async (format, mediaType) => {
   const request = { ...speechRequest, response_format: format as SpeechResponseFormat };
-  const { data } = await together.audio.audioSpeech({ audioSpeechRequest: request });
+  const { data } = await clientInternals(together).audio.audioSpeech({ audioSpeechRequest: request });
   expect(acceptedResponse().headers['content-type']).toBe(mediaType);
   expect(Buffer.isBuffer(data)).toBe(true);
   expect(data.length).toBeGreaterThan(0);
@@ -116,7 +117,7 @@ test('POST /audio/speech with every optional field, through together.speech', as
 
 test('POST /audio/speech with stream: true passes validation (Prism cannot mock an event stream body)', async () => {
   const before = responses.length;
-  const call = together.audio.audioSpeech(
+  const call = clientInternals(together).audio.audioSpeech(
     { audioSpeechRequest: { ...speechRequest, response_format: 'raw', stream: true } },
     toAxiosConfig({ maxRetries: 0 }),
   );
@@ -135,7 +136,7 @@ test('POST /audio/speech with stream: true passes validation (Prism cannot mock 
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await together.audio.audioTranscriptions({
+  const { data } = await clientInternals(together).audio.audioTranscriptions({
     file: audio,
     model: 'openai/whisper-large-v3',
     language: 'en',
@@ -158,7 +159,7 @@ test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a 
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/translations with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await together.audio.audioTranslations({
+  const { data } = await clientInternals(together).audio.audioTranslations({
     file: audio,
     model: 'openai/whisper-large-v3',
     prompt: 'A greeting.',
@@ -182,7 +183,7 @@ test('the facade resources send requests the spec accepts', async () => {
 
 test('a speech request without the required voice is rejected by the spec and surfaces as BadRequestError', async () => {
   const { voice: _omitted, ...withoutVoice } = speechRequest;
-  const call = together.audio.audioSpeech({ audioSpeechRequest: withoutVoice as AudioSpeechRequest });
+  const call = clientInternals(together).audio.audioSpeech({ audioSpeechRequest: withoutVoice as AudioSpeechRequest });
   const error = await call.then(
     () => undefined,
     (caught: unknown) => caught,
@@ -193,13 +194,13 @@ test('a speech request without the required voice is rejected by the spec and su
 });
 
 test('a transcription with a response_format outside the enum is rejected by the spec', async () => {
-  const call = together.audio.audioTranscriptions({ file: audio, responseFormat: 'srt' as 'json' });
+  const call = clientInternals(together).audio.audioTranscriptions({ file: audio, responseFormat: 'srt' as 'json' });
   await expect(call).rejects.toBeInstanceOf(BadRequestError);
   await call.catch((error: BadRequestError) => expect(error.headers['sl-violations']).toMatch(/response_format/));
 });
 
 test('a public URL as the upload file is accepted (the overlay makes file anyOf)', async () => {
-  const { data } = await together.audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }, exampleFor('json'));
+  const { data } = await clientInternals(together).audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }, exampleFor('json'));
   acceptedResponse();
   expectTranscript(data, 'json');
 });
@@ -220,7 +221,7 @@ describe("Together's published document, without the overlay", () => {
       ready: /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/,
     });
     client = new TogetherAudio({ apiKey: 'contract-test-key', baseURL: published.ready[1], maxRetries: 0 });
-    client.axios.interceptors.response.use((response) => {
+    clientInternals(client).axios.interceptors.response.use((response) => {
       seen.push(response);
       return response;
     });
@@ -236,13 +237,13 @@ describe("Together's published document, without the overlay", () => {
   });
 
   test('known defect 1: a URL upload matches both oneOf branches of file, so it is refused', async () => {
-    const error = await client.audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }).catch((caught: unknown) => caught);
+    const error = await clientInternals(client).audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).headers['sl-violations']).toMatch(/oneOf|file/);
   });
 
   test('known defect 2: with oneOf responses a verbose_json result cannot be served (Prism falls back to the plain branch)', async () => {
-    const { data } = await client.audio.audioTranscriptions({ file: audio, responseFormat: 'verbose_json' });
+    const { data } = await clientInternals(client).audio.audioTranscriptions({ file: audio, responseFormat: 'verbose_json' });
     expect(data).toEqual({ text: expect.any(String) });
   });
 });

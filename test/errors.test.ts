@@ -18,11 +18,12 @@ import {
   TogetherAudio,
   TogetherAudioError,
   UnprocessableEntityError,
-  responseMeta,
   type AudioSpeechRequest,
 } from '../src';
 import { FakeTogether, readBody, sendError } from './support/fake-together';
 import { expectSecretAbsent } from './support/secrets';
+import { clientInternals, type ClientInternals } from '../src/client';
+import { responseMeta } from '../src/response-meta';
 
 const API_KEY = 'tgp_v1_secret-key-for-error-tests-0123456789';
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'friendly sidekick' };
@@ -37,8 +38,8 @@ beforeAll(async () => {
 afterEach(() => server.reset());
 afterAll(() => server.close());
 
-function speechError(options: Parameters<TogetherAudio['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
-  return client.audio.audioSpeech({ audioSpeechRequest: request }, options).then(
+function speechError(options: Parameters<ClientInternals['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
+  return clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request }, options).then(
     () => {
       throw new Error('expected the request to fail');
     },
@@ -227,7 +228,7 @@ describe('connection failures', () => {
     const baseURL = closed.baseURL;
     await closed.close();
     const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
-    const error = await offline.voices.fetchVoices().catch((e: unknown) => e);
+    const error = await clientInternals(offline).voices.fetchVoices().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isAxiosError(error)).toBe(false);
@@ -308,7 +309,7 @@ describe('responseMeta', () => {
       });
       res.end('RIFF');
     });
-    const response = await client.audio.audioSpeech({ audioSpeechRequest: request });
+    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request });
     expect(responseMeta(response)).toEqual({
       requestId: 'req_ok',
       rateLimit: { limit: 60, remaining: 59, reset: 1 },

@@ -16,6 +16,7 @@ import {
 } from '../src';
 import { FakeTogether, readBody, sendError, writeSpeechEvents } from './support/fake-together';
 import { expectSecretAbsent } from './support/secrets';
+import { clientInternals } from '../src/client';
 
 const API_KEY = 'test-key-faults-0123456789';
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'friendly sidekick' };
@@ -249,7 +250,7 @@ describe('cancellation', () => {
       res.write(randomBytes(100));
     });
     const controller = new AbortController();
-    const response = await makeClient().audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream', signal: controller.signal });
+    const response = await clientInternals(makeClient()).audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream', signal: controller.signal });
     const body = response.data as unknown as Readable;
     const error = await failure(
       (async () => {

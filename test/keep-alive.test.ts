@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { TogetherAudio } from '../src';
 import { FakeTogether, sendJson } from './support/fake-together';
+import { clientInternals } from '../src/client';
 
 // Node 18's global agent closes the socket after every request; the client must not depend on
 // the global agent to reuse connections. Swapping in such an agent reproduces Node 18 here.
@@ -25,7 +26,7 @@ it('reuses one keep-alive connection for sequential calls, whatever the global a
   });
   const together = new TogetherAudio({ apiKey: 'test-key', baseURL: server.baseURL });
 
-  for (let call = 0; call < 3; call++) await together.voices.fetchVoices();
+  for (let call = 0; call < 3; call++) await clientInternals(together).voices.fetchVoices();
 
   expect(server.requests).toHaveLength(3);
   expect(clientPorts.size).toBe(1);

@@ -1,4 +1,6 @@
-import { TogetherAudio, type ResponseMeta } from '../src';
+import * as publicApi from '../src';
+import * as webApi from '../src/web';
+import { BadRequestError, TogetherAudio, type ResponseMeta } from '../src';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, writeSpeechEvents } from './support/fake-together';
 
 const RATE_HEADERS = {
@@ -75,9 +77,77 @@ describe('onResponse gives every facade call its request id and rate limits', ()
   it('is not called when the call fails, and must be a function', async () => {
     server.route('GET /voices', (_req, res) => sendError(res, 400, 'nope'));
     const { metas, onResponse } = collector();
-    await expect(client.voices.fetchVoices({ onTogetherResponse: onResponse })).rejects.toThrow('nope');
+    await expect(client.voices.list({ onResponse })).rejects.toThrow('nope');
     expect(metas).toEqual([]);
     await expect(client.speech.create(request, { onResponse: 'yes' as never })).rejects.toThrow(/onResponse/);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('withResponse and asResponse', () => {
+  const audio = Buffer.from([0x52, 0x49, 0x46, 0x46, 0xff, 0x00, 0x80]);
+
+  it('withResponse gives the data with the status, headers, request id and rate limits', async () => {
+    server.route('POST /audio/speech', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', ...RATE_HEADERS });
+      res.end(audio);
+    });
+    const { data, response } = await client.speech.create(request).withResponse();
+    expect(Buffer.compare(data, audio)).toBe(0);
+    expect(response).toMatchObject({ status: 200, ...expectedMeta, headers: expect.objectContaining({ 'content-type': 'audio/wav', 'x-request-id': 'req_ok_1' }) });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('works the same for voices and transcriptions', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }, RATE_HEADERS));
+    server.route('POST /audio/transcriptions', (_req, res) => sendJson(res, 200, { text: 'hi' }, { 'x-request-id': 'req_tr' }));
+    const voices = await client.voices.list().withResponse();
+    expect(voices).toEqual({ data: { data: [] }, response: expect.objectContaining({ status: 200, requestId: 'req_ok_1' }) });
+    const transcript = await client.transcriptions.create({ file: audio }).withResponse();
+    expect(transcript).toEqual({ data: { text: 'hi' }, response: expect.objectContaining({ status: 200, requestId: 'req_tr' }) });
+  });
+
+  it('asResponse gives a web Response with the body unread, then the exact bytes', async () => {
+    server.route('POST /audio/speech', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', ...RATE_HEADERS });
+      res.end(audio);
+    });
+    const response = await client.speech.create(request).asResponse();
+    expect(response).toBeInstanceOf(Response);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe('req_ok_1');
+    expect(response.bodyUsed).toBe(false);
+    expect(Buffer.compare(Buffer.from(await response.arrayBuffer()), audio)).toBe(0);
+  });
+
+  it('asResponse still rejects an error status with the typed error', async () => {
+    server.route('POST /audio/speech', (_req, res) => sendError(res, 400, 'bad voice'));
+    await expect(client.speech.create(request, { maxRetries: 0 }).asResponse()).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it('an invalid request rejects (never throws synchronously) and sends nothing', async () => {
+    const call = client.speech.create({ ...request, voice: '' });
+    await expect(call).rejects.toThrow(/"voice"/);
+    await expect(call.withResponse()).rejects.toThrow(/"voice"/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('one public surface', () => {
+  it('the client exposes no axios instance, configuration or generated classes', () => {
+    for (const name of ['axios', 'configuration', 'audio']) expect(name in client).toBe(false);
+    expect(typeof (client.voices as unknown as { fetchVoices?: unknown }).fetchVoices).toBe('undefined');
+  });
+
+  it.each([
+    ['the Node entry', publicApi],
+    ['the runtime-neutral entry', webApi],
+  ])('%s exports no generator internals or package internals', (_label, api) => {
+    const names = Object.keys(api);
+    expect(names.filter((name) => /(ParamCreator|Fp|Factory)$/.test(name))).toEqual([]);
+    for (const internal of ['resolveApiKey', 'resolveBaseURL', 'retryDelayFor', 'serverSuggestedDelay', 'decodeSpeechEvents', 'toAudioFile', 'clientInternals']) {
+      expect(names).not.toContain(internal);
+    }
+    expect(names).toEqual(expect.arrayContaining(['TogetherAudio', 'AudioApi', 'VoicesApi', 'Configuration', 'BadRequestError']));
   });
 });

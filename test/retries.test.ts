@@ -17,6 +17,7 @@ import {
 } from '../src';
 import { retryDelayFor, serverSuggestedDelay } from '../src/retry';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
+import { clientInternals } from '../src/client';
 
 const API_KEY = 'test-key-retries-0123456789';
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'friendly sidekick' };
@@ -225,7 +226,7 @@ describe('maxRetries', () => {
 
   it('applies to the generated methods through their axios options', async () => {
     server.route('GET /voices', (_req, res) => sendError(res, 502, 'bad gateway'));
-    await expect(makeClient().voices.fetchVoices({ 'axios-retry': { retries: 0 } })).rejects.toBeInstanceOf(InternalServerError);
+    await expect(clientInternals(makeClient()).voices.fetchVoices({ 'axios-retry': { retries: 0 } })).rejects.toBeInstanceOf(InternalServerError);
     expect(server.requests).toHaveLength(1);
   });
 });

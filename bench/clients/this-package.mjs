@@ -24,9 +24,10 @@ export function createThisPackageClient(baseURL) {
   const transcriptions = typeof together.transcriptions?.create === 'function' ? together.transcriptions : undefined;
 
   return {
-    api: `${speech ? 'speech.*' : 'audio.audioSpeech'}, ${transcriptions ? 'transcriptions.create' : 'audio.audioTranscriptions'}, voices.fetchVoices`,
+    api: `${speech ? 'speech.*' : 'audio.audioSpeech'}, ${transcriptions ? 'transcriptions.create' : 'audio.audioTranscriptions'}, voices.${typeof together.voices.list === 'function' ? 'list' : 'listVoices'}`,
     async listVoices() {
-      return (await together.voices.fetchVoices()).data;
+      if (typeof together.voices.list === 'function') return together.voices.list();
+      return (await together.voices.listVoices()).data;
     },
     async download() {
       if (speech) return (await speech.create(SPEECH_REQUEST)).length;

@@ -1,4 +1,4 @@
-import { TogetherAudio as CoreTogetherAudio, type ClientOptions } from '../client';
+import { clientInternals, TogetherAudio as CoreTogetherAudio, type ClientOptions } from '../client';
 import { resolveApiKey } from '../config';
 import type { Platform } from '../platform';
 import { Realtime } from '../realtime';
@@ -13,7 +13,7 @@ export class TogetherAudio extends CoreTogetherAudio {
   protected static override platform: Platform = nodePlatform;
 
   /** Text to speech: whole, streamed PCM, a Node Readable, or straight to a (WAV) file. */
-  override readonly speech: NodeSpeech = new NodeSpeech(this.audio);
+  override readonly speech: NodeSpeech = new NodeSpeech(clientInternals(this).audio);
   /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
   readonly realtime: Realtime;
 

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { AudioSpeechRequest } from '../../generated/models';
+import type { APIPromise } from '../api-promise';
 import type { RequestOptions } from '../request-options';
 import { Speech, unstreamed, type SpeechStream, type SpeechStreamOptions } from '../speech';
 import { wavStream, writeWavFile } from '../wav';
@@ -25,8 +26,8 @@ export interface NodeSpeechStream extends SpeechStream, AsyncIterable<Buffer> {
  */
 export class NodeSpeech extends Speech {
   /** The encoded audio (`response_format`, default wav) as one Buffer, byte for byte. */
-  override async create(request: AudioSpeechRequest, options?: RequestOptions): Promise<Buffer> {
-    return asBuffer(await super.create(request, options));
+  override create(request: AudioSpeechRequest, options?: RequestOptions): APIPromise<Buffer> {
+    return this.encoded(request, options, asBuffer);
   }
 
   /** Streamed speech as PCM Buffers; see Speech.stream. */
@@ -44,8 +45,8 @@ export class NodeSpeech extends Speech {
    * destroying it releases the connection.
    */
   async createReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
-    const body = await this.createStream(request, options);
-    return Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>);
+    const response = await this.create(request, options).asResponse();
+    return Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>);
   }
 
   /**

@@ -83,14 +83,14 @@ const consumerFiles: Record<string, string> = {
   'voices.cjs': `
 const { TogetherAudio, AudioApi } = require('${PACKAGE_NAME}');
 const [baseURL, apiKey] = process.argv.slice(2);
-new TogetherAudio({ apiKey, baseURL }).voices.fetchVoices().then(({ data }) => {
+new TogetherAudio({ apiKey, baseURL }).voices.list().then((data) => {
   console.log(JSON.stringify({ entry: require.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
 });
 `,
   'voices.mjs': `
 import { TogetherAudio, AudioApi } from '${PACKAGE_NAME}';
 const [baseURL, apiKey] = process.argv.slice(2);
-const { data } = await new TogetherAudio({ apiKey, baseURL }).voices.fetchVoices();
+const data = await new TogetherAudio({ apiKey, baseURL }).voices.list();
 console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
 `,
   // Checked twice: as CommonJS (check.ts, "require" types) and as ESM (check.mts, "import" types).
@@ -122,9 +122,11 @@ import { AudioApi, AudioSpeechRequest, TogetherAudio, APIError, type ListVoicesR
 
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'tara', response_format: 'mp3' };
 const client = new TogetherAudio({ apiKey: 'key', baseURL: 'http://127.0.0.1:9' });
-const audio: AudioApi = client.audio;
-export const speech: Promise<Buffer> = audio.audioSpeech({ audioSpeechRequest: request }).then((response) => response.data);
-export const voices: Promise<ListVoicesResponse> = client.voices.fetchVoices().then((response) => response.data);
+export const speech: Promise<Buffer> = client.speech.create(request);
+export const requestId: Promise<string | undefined> = client.speech.create(request).withResponse().then(({ response }) => response.requestId);
+export const voices: Promise<ListVoicesResponse> = client.voices.list();
+// The generated classes stay importable for use on their own.
+export const standalone: AudioApi = new AudioApi();
 export const isApiError = (error: unknown): error is APIError => error instanceof APIError && typeof error.status === 'number';
 // @ts-expect-error voice is required: proves the types are real, not any.
 export const missingVoice: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello' };
