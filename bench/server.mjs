@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { startLocalServer } from '../test/support/local-server.cjs';
 import { deterministicBlock } from './payloads.mjs';
 
 const VOICES_BODY = JSON.stringify({
@@ -69,30 +69,13 @@ export async function startBenchServer({ downloadPath, downloadBytes, sseChunks,
     },
   };
 
-  const server = http.createServer((req, res) => {
-    const route = routes[`${req.method} ${req.url.split('?')[0]}`];
-    if (!route) {
+  return startLocalServer(
+    (req, res) => {
+      const route = routes[`${req.method} ${req.url.split('?')[0]}`];
+      if (route) return route(req, res);
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route for ${req.method} ${req.url}`, type: 'not_found' } }));
-      return;
-    }
-    Promise.resolve(route(req, res)).catch((error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  let connections = 0;
-  server.on('connection', () => connections++);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    /** TCP connections accepted so far: shows whether a client reuses its sockets. */
-    connectionCount: () => connections,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
     },
-  };
+    { keepAliveTimeout: 60_000 },
+  );
 }

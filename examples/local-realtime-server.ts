@@ -7,8 +7,9 @@
  * Run alone: `node local-realtime-server.js [port]` prints its base URL.
  */
 import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { startLocalServer } from '../test/support/local-server.cjs';
 
 export const LOCAL_API_KEY = 'local-example-key';
 
@@ -23,14 +24,8 @@ const STT_SAMPLE_RATE = 16000;
 const SENTENCE_END = /[.!?]\s*$/;
 
 export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeServer> {
-  const server = http.createServer((_req, res) => refuse(res, 426, 'websocket upgrade required', 'upgrade_required'));
   const wss = new WebSocketServer({ noServer: true });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const session = url.pathname === '/v1/audio/speech/websocket' ? speechSession : url.pathname === '/v1/realtime' ? transcriptionSession : undefined;
     const refusal =
@@ -45,15 +40,15 @@ export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeS
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams));
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  };
+  const server = await startLocalServer((_req, res) => refuse(res, 426, 'websocket upgrade required', 'upgrade_required'), { port, onUpgrade: upgrade });
   return {
-    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    baseURL: server.baseURL,
     apiKey: LOCAL_API_KEY,
     async close() {
-      for (const socket of sockets) socket.destroy();
+      for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

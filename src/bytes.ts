@@ -1,3 +1,5 @@
+import { describeValue } from './validation';
+
 /**
  * Bytes in the shapes every runtime shares: Uint8Array, web ReadableStream, async iterables (which a
  * Node Readable is), TextEncoder/TextDecoder. Nothing here needs Node's Buffer or streams.
@@ -137,13 +139,4 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 function value64(text: string, index: number): number {
   const code = text.charCodeAt(index);
   return code < 128 ? BASE64_VALUES[code] : -1;
-}
-
-/** Names what a caller passed without echoing it (a value may be long, binary, or secret). */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return value === '' ? 'an empty string' : value.trim() === '' ? 'a blank string' : 'a string';
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object (no prototype)'}`;
-  return `a ${typeof value}`;
 }

@@ -5,7 +5,7 @@ import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config'
 import { TogetherAudioError, type Redact } from './errors';
 import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
-import { optionalCount } from './request-options';
+import { optionalCount } from './validation';
 import { guardResponse, toTogetherErrorReadingBody } from './response-body';
 import {
   DEFAULT_INITIAL_RETRY_DELAY,

@@ -248,7 +248,8 @@ export function parseErrorBody(data: unknown, redact: Redact = (text) => text): 
   }
 }
 
-function errorDetailOf(body: unknown): ErrorDetail | undefined {
+/** The ErrorDetail in an error body or event: `{ error: {...} }`, `{ error: '...' }`, `{ message }` or a problem document. */
+export function errorDetailOf(body: unknown): ErrorDetail | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const error = (body as { error?: unknown }).error;
   if (typeof error === 'object' && error !== null && typeof (error as ErrorDetail).message === 'string') {

@@ -1,4 +1,5 @@
-import { byteReader, describeValue, utf8, type ByteReader } from './bytes';
+import { byteReader, utf8, type ByteReader } from './bytes';
+import { describeValue } from './validation';
 import { bytesSource, UploadSource } from './uploads';
 
 type Part = { name: string; value: string | UploadSource };

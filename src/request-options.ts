@@ -1,6 +1,7 @@
 import type { RawAxiosRequestConfig } from 'axios';
 import type {} from 'axios-retry';
 import type { ResponseMeta } from './response-meta';
+import { optionalCount } from './validation';
 
 /** Per-call options accepted by every facade method. */
 export interface RequestOptions {
@@ -33,14 +34,4 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   if (options.headers) config.headers = { ...options.headers };
   if (options.onResponse !== undefined && typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
   return config;
-}
-
-/** A number option that must be an integer >= `min` when given. */
-export function optionalCount<K extends string>(options: Partial<Record<K, unknown>>, name: K, min: number): number | undefined {
-  const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= ${min}.`);
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
-import { describeValue, isAsyncIterable, isNodeReadable, isWebReadableStream, type ByteSource } from './bytes';
+import { isAsyncIterable, isNodeReadable, isWebReadableStream, type ByteSource } from './bytes';
+import { describeValue } from './validation';
 import { TogetherAudioError } from './errors';
 import type { Platform } from './platform';
 

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import type { ErrorDetail } from '../../generated/models';
-import { APIConnectionError, TogetherAudioError, apiErrorFromBody } from '../errors';
+import { APIConnectionError, TogetherAudioError, apiErrorFromBody, errorDetailOf } from '../errors';
 import { readErrorBody } from '../response-body';
 import { RealtimeClosedError, RealtimeError, RealtimeProtocolError } from './errors';
 
@@ -242,7 +242,7 @@ export class RealtimeConnection<E extends ServerEvent> {
     const event = this.#queue.shift();
     if (event) {
       if (this.#ws.isPaused && this.#queue.length <= MAX_QUEUED_EVENTS / 2) this.#ws.resume();
-      if (event.type === this.#protocol.failedEventType) throw new RealtimeError(errorDetailOf(event));
+      if (event.type === this.#protocol.failedEventType) throw new RealtimeError(failureDetail(event));
       return { event };
     }
     if (this.#failure) throw this.#failure;
@@ -307,11 +307,9 @@ export async function openSession<E extends ServerEvent, Session>(
   }
 }
 
-function errorDetailOf(event: ServerEvent): ErrorDetail {
-  const error = (event as { error?: Partial<ErrorDetail> }).error;
-  if (typeof error === 'object' && error !== null && typeof error.message === 'string') {
-    return { message: error.message, type: typeof error.type === 'string' ? error.type : 'unknown', param: error.param, code: error.code };
-  }
+function failureDetail(event: ServerEvent): ErrorDetail {
+  const detail = errorDetailOf(event);
+  if (detail) return { ...detail, type: typeof detail.type === 'string' ? detail.type : 'unknown' };
   return { message: `The server reported ${event.type} without an error message.`, type: 'unknown' };
 }
 

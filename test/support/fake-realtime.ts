@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { startLocalServer, type LocalServer } from './local-server.cjs';
 import { checkClientEvent, checkQuery, type ClientMessage, type RealtimePath } from './realtime-protocol';
 
 export interface RecordedUpgrade {
@@ -30,31 +31,29 @@ export class FakeRealtime {
   private readonly scripts = new Map<RealtimePath, { script: SessionScript; record: boolean }>();
   private readonly refusals = new Map<RealtimePath, Refusal>();
   private readonly scriptRuns: Promise<void>[] = [];
-  private readonly sockets = new Set<Socket>();
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
   private constructor(
-    private readonly server: http.Server,
+    private readonly server: LocalServer,
     readonly apiKey: string,
   ) {}
 
   static async start(options: { apiKey?: string } = {}): Promise<FakeRealtime> {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'websocket upgrade required', type: 'invalid_request_error' } }));
-    });
+    let upgrade = (_req: IncomingMessage, _socket: Socket, _head: Buffer): void => undefined;
+    const server = await startLocalServer(
+      (_req, res) => {
+        res.writeHead(426, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'websocket upgrade required', type: 'invalid_request_error' } }));
+      },
+      { onUpgrade: (req, socket, head) => upgrade(req, socket as Socket, head) },
+    );
     const fake = new FakeRealtime(server, options.apiKey ?? 'test-key-realtime-0123456789');
-    server.on('upgrade', (req, socket, head) => fake.upgrade(req, socket as Socket, head));
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    upgrade = (req, socket, head) => fake.upgrade(req, socket, head);
     return fake;
   }
 
   get baseURL(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this.server.baseURL;
   }
 
   /** Runs `script` for each session on `path`; `record: false` keeps `peer.received` empty (for bulk audio). */
@@ -75,9 +74,8 @@ export class FakeRealtime {
 
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
-    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -1,7 +1,8 @@
 import busboy from 'busboy';
 import { createHash } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLocalServer, type LocalServer } from './local-server.cjs';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -19,27 +20,21 @@ export interface RecordedRequest {
 export class FakeTogether {
   readonly requests: RecordedRequest[] = [];
   private readonly routes = new Map<string, Handler>();
-  private readonly sockets = new Set<Socket>();
-  private constructor(private readonly server: http.Server) {}
+  private server!: LocalServer;
+  private constructor() {}
 
   static async start(): Promise<FakeTogether> {
-    const server = http.createServer();
-    const fake = new FakeTogether(server);
-    server.on('request', (req, res) => fake.dispatch(req, res));
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeTogether();
+    fake.server = await startLocalServer((req, res) => fake.dispatch(req, res));
     return fake;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.server.port;
   }
 
   get baseURL(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
+    return this.server.baseURL;
   }
 
   route(key: `${'GET' | 'POST'} /${string}`, handler: Handler): this {
@@ -52,12 +47,11 @@ export class FakeTogether {
     this.requests.length = 0;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+  private dispatch(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     this.requests.push({ method: req.method ?? '', url, headers: req.headers });
     const handler = this.routes.get(`${req.method} ${url.pathname.replace(/^\/v1/, '')}`);
@@ -66,10 +60,7 @@ export class FakeTogether {
       res.end(JSON.stringify({ error: { message: `no route for ${req.method} ${url.pathname}`, type: 'not_found' } }));
       return;
     }
-    Promise.resolve(handler(req, res)).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(String(error));
-    });
+    return handler(req, res);
   }
 }
 

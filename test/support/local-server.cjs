@@ -7,8 +7,11 @@ const http = require('node:http');
 
 async function startLocalServer(handler, options = {}) {
   const server = http.createServer();
+  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
   const sockets = new Set();
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -34,6 +37,7 @@ async function startLocalServer(handler, options = {}) {
     port,
     origin: `http://127.0.0.1:${port}`,
     baseURL: `http://127.0.0.1:${port}/v1`,
+    connectionCount: () => connections,
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
