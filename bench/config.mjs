@@ -25,6 +25,8 @@ export function benchConfig() {
     /** Every client runs every case this many times, interleaved with the others, to even out drift. */
     rounds: intFromEnv('BENCH_ROUNDS', 5),
     memorySampleMs: intFromEnv('BENCH_MEMORY_SAMPLE_MS', 10),
+    /** Fresh processes per package for the cold import, interleaved. */
+    footprintRounds: intFromEnv('BENCH_FOOTPRINT_ROUNDS', 9),
     /** Comma-separated subset of the cases (voices, download, downloadToFile, sse, upload). */
     onlyCases: process.env.BENCH_CASES?.split(',').map((name) => name.trim()).filter(Boolean),
   };

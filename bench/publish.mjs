@@ -26,8 +26,16 @@ function methodNotes(config, apis) {
 
 const bulletList = (title, lines) => (lines.length ? `\n\n${title}\n\n${lines.map((line) => `- ${line}`).join('\n')}` : '');
 
-export async function writeBenchmarksDoc({ markdownTable, machine, config, apis, failures, notes }) {
-  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.\n\n${markdownTable}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}\n`;
+const FOOTPRINT_NOTES = [
+  '- Measured in the same run for the three packages; ratios are this package over the other (lower is smaller or faster).',
+  '- Cold import: a fresh Node process per measurement (interleaved across packages), from the first `import()` to a constructed client, median. Node loads this package\'s CommonJS build through its ES module, and with it axios\'s single-file build; `ws` is loaded only with the first realtime session.',
+  '- Bundle: esbuild, `--bundle --minify --platform=browser`, of an app that calls speech (whole), streamed speech and the voice list (openai has no voice list: its model list stands in). This package resolves to its runtime-neutral entry there.',
+  '- Runtime dependencies: every package installed with the package (its dependencies, and theirs). Most of this package\'s are axios\'s own (form-data and its helpers, follow-redirects, proxy-from-env).',
+].join('\n');
+
+export async function writeBenchmarksDoc({ markdownTable, footprintTable, machine, config, apis, failures, notes }) {
+  const footprint = footprintTable ? `\n\n## Footprint\n\n${footprintTable}\n\n${FOOTPRINT_NOTES}` : '';
+  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.${footprint}\n\n## Throughput and memory\n\n${markdownTable}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}\n`;
   await mkdir(path.dirname(DOC), { recursive: true });
   await writeFile(DOC, text);
   return DOC;

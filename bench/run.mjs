@@ -2,6 +2,7 @@
 // local server, prints the table and, for a default-sized run, publishes it to docs/ and the README.
 import { benchConfig, isDefaultRun } from './config.mjs';
 import { CLIENTS } from './clients/index.mjs';
+import { footprintTable, measureFootprint } from './footprint.mjs';
 import { describeMachine } from './machine.mjs';
 import { metricRows } from './metrics.mjs';
 import { preparePayloads } from './payloads.mjs';
@@ -40,6 +41,8 @@ async function runAllCases(context) {
 async function main() {
   const config = benchConfig();
   const machine = describeMachine();
+  console.error('Measuring the footprint (cold import, browser bundle, dependencies)…');
+  const footprint = footprintTable(await measureFootprint({ rounds: config.footprintRounds }));
   console.error('Preparing payloads…');
   const payloads = await preparePayloads(config);
   // Ctrl-C must not leave the payload files behind in the temp dir.
@@ -60,12 +63,13 @@ async function main() {
   const table = buildTable(results, rows);
   const failed = failures(results);
   const notes = missedTargetNotes(results, rows);
-  console.log(`\n${renderText(table, machine)}\n`);
+  console.log(`\n${renderText(footprint, machine)}\n`);
+  console.log(`${renderText(table, machine)}\n`);
   if (notes.length) console.log(`Targets not met:\n${notes.map((line) => `  ${line}`).join('\n')}\n`);
   if (failed.length) console.log(`Failures:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
 
   if (isDefaultRun()) {
-    const published = { markdownTable: renderMarkdown(table), machine, config, apis: apisUsed(results), failures: failed, notes };
+    const published = { markdownTable: renderMarkdown(table), footprintTable: renderMarkdown(footprint), machine, config, apis: apisUsed(results), failures: failed, notes };
     console.log(`Wrote ${await writeBenchmarksDoc(published)} and the benchmarks section of ${await updateReadmeSection(published)}.`);
   } else {
     console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md and the README are left alone.');

@@ -30,7 +30,6 @@ const expectedFiles = [
   'dist/index.d.mts',
   'dist/index.d.ts',
   'dist/index.mjs',
-  'dist/index.mjs.map',
   'dist/web-*.d.mts',
   'dist/web-*.d.ts',
   'dist/web.cjs',

@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { ErrorDetail } from '../../generated/models';
 import { APIConnectionError, TogetherAudioError, apiErrorFromBody, errorDetailOf } from '../errors';
 import { readErrorBody } from '../response-body';
@@ -22,6 +22,14 @@ export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Server events held for a slow reader before the socket stops reading (and TCP pushes back on the server). */
 const MAX_QUEUED_EVENTS = 256;
+
+let webSocketClass: Promise<typeof WebSocket> | undefined;
+
+/** `ws`, loaded with the first session rather than with the package, so that importing the client stays cheap. */
+function loadWebSocket(): Promise<typeof WebSocket> {
+  webSocketClass ??= import('ws').then((module) => module.default);
+  return webSocketClass;
+}
 
 export type QueryValue = string | number | undefined;
 
@@ -93,8 +101,8 @@ export class RealtimeConnection<E extends ServerEvent> {
     }
     const url = realtimeURL(endpoint.baseURL, path, query);
     const where = `${url.origin}${url.pathname}`;
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${endpoint.apiKey()}` }, perMessageDeflate: false });
-    return new Promise((resolve, reject) => {
+    return loadWebSocket().then((Socket) => new Promise((resolve, reject) => {
+      const ws = new Socket(url, { headers: { Authorization: `Bearer ${endpoint.apiKey()}` }, perMessageDeflate: false });
       let settled = false;
       const settle = (outcome: () => void) => {
         if (settled) return;
@@ -111,7 +119,7 @@ export class RealtimeConnection<E extends ServerEvent> {
       ws.on('error', (error) => {
         settle(() => reject(new APIConnectionError(`Could not open the realtime connection to ${where}: ${error.message}`)));
       });
-    });
+    }));
   }
 
   private constructor(ws: WebSocket, protocol: SessionProtocol, highWaterMark: number) {
@@ -132,7 +140,7 @@ export class RealtimeConnection<E extends ServerEvent> {
   }
 
   get isOpen(): boolean {
-    return this.#ws.readyState === WebSocket.OPEN && !this.#closeRequested;
+    return this.#ws.readyState === this.#ws.OPEN && !this.#closeRequested;
   }
 
   /**
@@ -219,7 +227,7 @@ export class RealtimeConnection<E extends ServerEvent> {
 
   /** Closes the session (close code 1000) and resolves once the socket has closed. */
   async close(): Promise<void> {
-    if (this.#ws.readyState !== WebSocket.CLOSED) {
+    if (this.#ws.readyState !== this.#ws.CLOSED) {
       this.#closeRequested = true;
       this.#ws.close(1000);
     }

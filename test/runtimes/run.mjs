@@ -3,13 +3,13 @@
 // Cloudflare's workerd. A runtime that cannot start, or does not report, fails the run: nothing is
 // skipped. Prints one line per case and ends with "N passed, N failed"; exits 1 on any failure.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import * as esbuild from 'esbuild';
+import { bundleApp } from '../../scripts/bundle-app.mjs';
 import { startContractServer } from './contract-server.mjs';
 import { CASE_NAMES } from './contract.mjs';
 
@@ -23,11 +23,11 @@ const work = mkdtempSync(path.join(tmpdir(), 'together-audio-runtimes-'));
 const servers = [];
 
 async function main() {
-  await promisify(execFile)(bin('.bin', 'tsup'), ['--silent'], { cwd: repo });
+  await promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: repo });
   const entry = pathToFileURL(path.join(repo, 'dist', 'index.mjs')).href;
   const [browserBundle, workerBundle] = await Promise.all([
-    bundle('browser-entry.mjs', ['browser']),
-    bundle('worker-entry.mjs', ['workerd', 'worker', 'browser']),
+    bundleApp(path.join(here, 'browser-entry.mjs'), { conditions: ['browser'] }),
+    bundleApp(path.join(here, 'worker-entry.mjs'), { conditions: ['workerd', 'worker', 'browser'] }),
   ]);
   const api = await startContractServer();
   servers.push(api);
@@ -88,25 +88,6 @@ async function main() {
   }
   console.log(`runtimes: ${passed} passed, ${failed} failed`);
   return failed === 0;
-}
-
-/** Bundles an entry as the runtime's bundler would, resolving the package through its export conditions. */
-async function bundle(file, conditions) {
-  // The package, installed by name, as an app depending on it would see it.
-  const modules = path.join(work, 'node_modules', '@together-audio');
-  mkdirSync(modules, { recursive: true });
-  if (!existsSync(path.join(modules, 'client'))) symlinkSync(repo, path.join(modules, 'client'), 'dir');
-  const result = await esbuild.build({
-    entryPoints: [path.join(here, file)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    conditions,
-    nodePaths: [path.join(work, 'node_modules')],
-    write: false,
-    logLevel: 'error',
-  });
-  return result.outputFiles[0].text;
 }
 
 /** Runs a command that prints the contract's JSON report as its last line. */
