@@ -3,7 +3,6 @@
  * toolchain group drives npm, the generator, Prism, a local registry and the spec tooling. `http`
  * takes every test file that no other group names, so a new file is never left out.
  * The runtime matrix (test/runtimes/run.mjs) belongs to the toolchain group too; `npm test` runs it.
- * @type {import('jest').Config}
  */
 const groups = {
   unit: ['wav', 'client-config', 'web-entry'],
@@ -20,6 +19,7 @@ const project = (displayName, testMatch, testPathIgnorePatterns = []) => ({
   testPathIgnorePatterns,
 });
 
+/** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
   coveragePathIgnorePatterns: ['/node_modules/', '/generated/'],

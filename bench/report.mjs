@@ -3,7 +3,7 @@ import { machineLine } from './machine.mjs';
 
 const SUBJECT = 'package';
 
-function valueOf(results, row, clientKey) {
+function figureOf(results, row, clientKey) {
   const report = results[row.caseName]?.[clientKey];
   return report?.ok && !report.unsupported ? report.result[row.field] : undefined;
 }
@@ -14,15 +14,15 @@ function cell(results, row, clientKey) {
   if (!report.ok) return 'failed';
   const value = report.result[row.field];
   if (value === undefined) return 'n/a';
-  const raw = valueOf(results, row, BASELINE);
+  const raw = figureOf(results, row, BASELINE);
   if (clientKey === BASELINE || !row.ratio || !raw) return row.format(value);
   return `${row.format(value)} (${(value / raw).toFixed(2)}×)`;
 }
 
 function verdict(results, row) {
   if (!row.target) return '';
-  const value = valueOf(results, row, SUBJECT);
-  const raw = valueOf(results, row, BASELINE);
+  const value = figureOf(results, row, SUBJECT);
+  const raw = figureOf(results, row, BASELINE);
   if (value === undefined || (raw === undefined && row.ratio)) return 'n/a';
   return row.target.met(value, raw) ? 'met' : 'NOT MET';
 }
@@ -72,9 +72,9 @@ export function missedTargetNotes(results, rows) {
   const notes = [];
   for (const row of rows) {
     if (verdict(results, row) !== 'NOT MET') continue;
-    const value = valueOf(results, row, SUBJECT);
-    const raw = valueOf(results, row, BASELINE);
-    const viaAxios = valueOf(results, row, 'axios');
+    const value = figureOf(results, row, SUBJECT);
+    const raw = figureOf(results, row, BASELINE);
+    const viaAxios = figureOf(results, row, 'axios');
     const { target } = row;
     const parts = [`${row.name}: ${row.format(value)} against a target of ${target.text}`];
     if (target.relative && raw !== undefined) {

@@ -42,6 +42,7 @@ export class APIPromise<T> extends Promise<T> {
     return Promise;
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: this is a Promise, whose then() waits for the request.
   override then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

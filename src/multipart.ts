@@ -1,6 +1,6 @@
 import { byteReader, utf8, type ByteReader } from './bytes';
 import { describeValue } from './validation';
-import { bytesSource, UploadSource } from './uploads';
+import { bytesSource, type UploadSource } from './uploads';
 
 type Part = { name: string; value: string | UploadSource };
 

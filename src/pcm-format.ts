@@ -52,7 +52,7 @@ export function pcmFormatForSpeech(request: Pick<AudioSpeechRequest, 'model' | '
 }
 
 export function validatePcmFormat(format: PcmFormat): PcmFormat {
-  if (!Object.prototype.hasOwnProperty.call(layouts, format.encoding)) {
+  if (!Object.hasOwn(layouts, format.encoding)) {
     throw new TypeError(`Unknown PCM encoding ${JSON.stringify(format.encoding)}: expected one of ${Object.keys(layouts).join(', ')}.`);
   }
   for (const field of ['sampleRate', 'channels'] as const) {

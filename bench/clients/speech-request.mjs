@@ -1,6 +1,12 @@
 // The request every client sends for the speech cases; the bench server ignores all but `stream`.
-export const SPEECH_REQUEST = { model: 'cartesia/sonic', input: 'The quick brown fox.', voice: 'helpful woman', response_format: 'raw', response_encoding: 'pcm_s16le' };
-export const STREAMED_SPEECH_REQUEST = { ...SPEECH_REQUEST, stream: true };
+export const SPEECH_REQUEST = /** @type {const} */ ({
+  model: 'cartesia/sonic',
+  input: 'The quick brown fox.',
+  voice: 'helpful woman',
+  response_format: 'raw',
+  response_encoding: 'pcm_s16le',
+});
+export const STREAMED_SPEECH_REQUEST = /** @type {const} */ ({ ...SPEECH_REQUEST, stream: true });
 export const API_KEY = 'bench-key';
 export const UPLOAD_MODEL = 'openai/whisper-large-v3';
 

@@ -8,7 +8,10 @@ import { parse, stringify } from 'yaml';
 const require = createRequire(import.meta.url);
 const { openapiOverlay } = require('openapi-format');
 
-/** The overlaid spec, and the actions whose target matched nothing (stale after an upstream change). */
+/**
+ * The overlaid spec, and the actions whose target matched nothing (stale after an upstream change).
+ * @returns {Promise<any>}
+ */
 export async function applyOverlay(spec, overlayPath) {
   const overlaySet = parse(readFileSync(overlayPath, 'utf8'));
   const { data, resultData } = await openapiOverlay(structuredClone(spec), { overlaySet });

@@ -29,7 +29,7 @@ export const nodePlatform: Platform = {
  */
 async function openFile(location: string | URL): Promise<UploadSource> {
   const path = typeof location === 'string' ? location : fileURLToPath(location);
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch (error) {

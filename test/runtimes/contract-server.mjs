@@ -88,7 +88,7 @@ function transcription(req, res) {
   parser.on('close', () => sendJson(req, res, 200, { text: JSON.stringify({ ...seen, model: seen.fields.model }) }));
   parser.on('error', (error) =>
     sendJson(req, res, 400, {
-      error: { message: `bad multipart body: ${error.message}`, type: 'invalid_request_error' },
+      error: { message: `bad multipart body: ${/** @type {Error} */ (error).message}`, type: 'invalid_request_error' },
     }),
   );
   req.pipe(parser);

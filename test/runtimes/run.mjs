@@ -124,7 +124,7 @@ async function inChromium(origin) {
   try {
     const page = await browser.newPage();
     const problems = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('pageerror', (error) => problems.push(/** @type {Error} */ (error).message));
     page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
     await page.goto(`${origin}/`);
     await page
@@ -197,7 +197,7 @@ function freePort() {
     const probe = createServer();
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (probe.address());
       probe.close(() => resolve(port));
     });
   });

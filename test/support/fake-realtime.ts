@@ -1,6 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { startLocalServer, type LocalServer } from './local-server.cjs';
 import { checkClientEvent, checkQuery, type ClientMessage, type RealtimePath } from './realtime-protocol';
 

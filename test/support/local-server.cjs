@@ -31,7 +31,7 @@ async function startLocalServer(handler, options = {}) {
       resolve();
     });
   });
-  const { port } = server.address();
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     server,
     port,
