@@ -27,6 +27,7 @@ export {
   ServiceUnavailableError,
   APITimeoutError,
   APIUserAbortError,
+  UnexpectedResponseError,
   type ResponseHeaders,
 } from './errors';
 export { responseMeta, type ResponseMeta, type RateLimitInfo } from './response-meta';
@@ -53,7 +54,7 @@ export {
 export { Speech, validateSpeechRequest, type SpeechStream, type SpeechStreamOptions, type SavedFile } from './speech';
 export { decodeSpeechEvents, STREAM_DONE_SENTINEL } from './speech-stream';
 export { Transcriptions, Translations, type TranscriptionCreateParams, type TranslationCreateParams } from './transcriptions';
-export { toAudioFile, UploadFileError, type Uploadable } from './uploads';
+export { toAudioFile, UploadFileError, UploadSourceError, type Uploadable } from './uploads';
 export {
   Realtime,
   RealtimeTTS,

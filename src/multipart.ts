@@ -66,6 +66,14 @@ export class StreamingFormData extends FormData {
     return super.emit(event, ...args);
   }
 
+  /** A source that failed before the form was sent fails the form as soon as it is. */
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    const piped = super.pipe(destination, options);
+    const failed = this.failure;
+    if (failed) process.nextTick(() => this.emit('error', failed.error));
+    return piped;
+  }
+
   private watchSource(stream: NodeJS.ReadableStream, field: string, kind?: string): void {
     const streamPath = (stream as { path?: unknown }).path;
     const source =

@@ -196,6 +196,11 @@ export async function settleResponse<T extends AxiosResponse>(response: T, redac
     response.data = body;
     return response;
   }
+  if (response.status === 204 || response.status === 205 || config.method?.toUpperCase() === 'HEAD') {
+    body.resume();
+    response.data = wanted === 'arraybuffer' ? Buffer.alloc(0) : '';
+    return response;
+  }
   const limit = expected === 'json' ? MAX_JSON_BODY_BYTES : MAX_BUFFERED_BODY_BYTES;
   const bytes = await readUpTo(body, limit, response);
   if (bytes === undefined) {

@@ -12,6 +12,8 @@ import {
   InternalServerError,
   StreamError,
   TogetherAudio,
+  UnexpectedResponseError,
+  UploadSourceError,
   type AudioSpeechRequest,
   type ClientOptions,
   type RequestOptions,
@@ -92,12 +94,13 @@ describe('1. compressed audio cut short', () => {
     const client = makeClient();
 
     const created = await failure(client.speech.create(request));
-    expect(created).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_cut' });
+    expect(created).toBeInstanceOf(UnexpectedResponseError);
+    expect(created).toMatchObject({ status: 200, requestId: 'req_cut' });
     expect(created.message).toContain(encoding);
 
     const file = path.join(dir, `cut-${encoding}.wav`);
     const saved = await failure(client.speech.toFile(request, file));
-    expect(saved).toMatchObject({ name: 'UnexpectedResponseError', status: 200 });
+    expect(saved).toMatchObject({ status: 200 });
     expect(existsSync(file)).toBe(false);
 
     // Audio is asked for uncompressed: it barely compresses, so compression only adds risk.
@@ -114,6 +117,33 @@ describe('1. compressed audio cut short', () => {
     expect((await client.speech.create(request)).equals(audio)).toBe(true);
     const file = path.join(dir, `whole-${encoding}.wav`);
     expect(await client.speech.toFile(request, file)).toEqual({ path: file, bytes: audio.length });
+  });
+
+  it('JSON, events and error bodies may still come compressed: decoded, and a truncated one is an error too', async () => {
+    const voices = { object: 'list', data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'friendly sidekick' }] }] };
+    let cutVoices = false;
+    server.route('GET /voices', (_req, res) => {
+      const body = zlib.gzipSync(JSON.stringify(voices));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(cutVoices ? body.subarray(0, body.length - 10) : body);
+    });
+    const client = makeClient();
+    expect((await client.voices.listVoices()).data).toEqual(voices);
+    cutVoices = true;
+    expect(await failure(client.voices.listVoices())).toBeInstanceOf(UnexpectedResponseError);
+
+    const pcm = randomBytes(500);
+    onSpeech((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'br' });
+      res.end(zlib.brotliCompressSync(chunkEvent(pcm) + sseEvent('[DONE]')));
+    });
+    expect(Buffer.concat(await collect(client.speech.stream(request))).equals(pcm)).toBe(true);
+
+    onSpeech((res) => {
+      res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(JSON.stringify({ error: { message: 'voice not found', type: 'invalid_request_error' } })));
+    });
+    expect((await failure(client.speech.create(request))).message).toContain('voice not found');
   });
 });
 
@@ -133,7 +163,8 @@ describe('2. invalid JSON with status 200', () => {
 
     const error = await failure(call(makeClient()));
 
-    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_html', contentType: 'text/html; charset=utf-8', operation });
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error).toMatchObject({ status: 200, requestId: 'req_html', contentType: 'text/html; charset=utf-8', operation });
     for (const part of [operation, '200', 'text/html', 'req_html', 'Gateway maintenance']) expect(error.message).toContain(part);
   });
 
@@ -146,7 +177,7 @@ describe('2. invalid JSON with status 200', () => {
 
     const error = await failure(makeClient().transcriptions.create({ file: Buffer.from('RIFF'), ...UPLOAD }));
 
-    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_cut_json' });
+    expect(error).toMatchObject({ status: 200, requestId: 'req_cut_json' });
     expect(error.message).toMatch(/not valid JSON/);
   });
 });
@@ -160,7 +191,7 @@ describe('3. a success whose content type contradicts the request', () => {
     const client = makeClient();
 
     const created = await failure(client.speech.create({ ...request, response_format: 'mp3' }));
-    expect(created).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_credits', type: 'billing_error' });
+    expect(created).toMatchObject({ status: 200, requestId: 'req_credits', type: 'billing_error' });
     expect(created.message).toContain('Insufficient credits');
     expect(created.message).toContain('application/json');
 
@@ -175,7 +206,8 @@ describe('3. a success whose content type contradicts the request', () => {
 
     const error = await failure(collect(makeClient().speech.stream(request)));
 
-    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_credits' });
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error).toMatchObject({ status: 200, requestId: 'req_credits' });
     expect(error.message).toContain('Insufficient credits');
     expect(error.message).toContain('text/event-stream');
   });
@@ -188,7 +220,7 @@ describe('3. a success whose content type contradicts the request', () => {
 
     const error = await failure(makeClient().speech.create(request));
 
-    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200 });
+    expect(error).toMatchObject({ status: 200 });
     expect(error.message).toContain('Please log in');
   });
 });
@@ -238,7 +270,7 @@ describe('5. uploads that finish, and fail honestly', () => {
     // The timeout is long: the old behaviour was to wait for it, then claim the server was silent.
     const error = await failure(makeClient({ timeout: 20_000 }).transcriptions.create({ file: source, ...UPLOAD }));
 
-    expect(error).toMatchObject({ name: 'UploadSourceError' });
+    expect(error).toBeInstanceOf(UploadSourceError);
     expect(error.message).toMatch(/PassThrough/);
     expect(error.message).toMatch(/before its end/);
   });
@@ -276,7 +308,7 @@ describe('5. uploads that finish, and fail honestly', () => {
     acceptUploads();
     const unreadable = createReadStream(dir); // opens, then fails to read: EISDIR
     const fileError = await failure(makeClient().transcriptions.create({ file: unreadable, ...UPLOAD }));
-    expect(fileError).toMatchObject({ name: 'UploadSourceError' });
+    expect(fileError).toBeInstanceOf(UploadSourceError);
     expect(fileError).not.toBeInstanceOf(APIConnectionError);
     expect(fileError.message).toContain(JSON.stringify(dir));
     expect(fileError.message).toContain('EISDIR');
@@ -285,7 +317,7 @@ describe('5. uploads that finish, and fail honestly', () => {
     broken.push(randomBytes(100));
     setTimeout(() => broken.destroy(new Error('disk on fire')), 30);
     const streamError = await failure(makeClient().transcriptions.create({ file: broken, ...UPLOAD }));
-    expect(streamError).toMatchObject({ name: 'UploadSourceError' });
+    expect(streamError).toBeInstanceOf(UploadSourceError);
     expect(streamError).not.toBeInstanceOf(APIConnectionError);
     expect(streamError.message).toContain('disk on fire');
     expect(streamError.message).toMatch(/Readable/);
@@ -382,7 +414,8 @@ describe('7. memory bounded in bytes wherever a body is buffered', () => {
 
     const error = await failure(makeClient().voices.listVoices());
 
-    expect(error).toMatchObject({ name: 'UnexpectedResponseError', status: 200, requestId: 'req_huge' });
+    expect(error).toBeInstanceOf(UnexpectedResponseError);
+    expect(error).toMatchObject({ status: 200, requestId: 'req_huge' });
     expect(error.message).toMatch(/larger than \d+ MiB/);
     expect(await wholeBodySent).toBe(false);
   });
