@@ -1,4 +1,4 @@
-import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import type { ClientRequest } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
@@ -134,9 +134,7 @@ export function prepareResponse(config: InternalAxiosRequestConfig): InternalAxi
     config.responseType = 'stream';
     config.decompress = false;
   }
-  const headers = AxiosHeaders.from(config.headers);
-  if (!headers.has('Accept-Encoding')) headers.set('Accept-Encoding', expectedBody(config) === 'audio' ? 'identity' : 'gzip, deflate, br');
-  config.headers = headers;
+  if (!config.headers.has('Accept-Encoding')) config.headers.set('Accept-Encoding', expectedBody(config) === 'audio' ? 'identity' : 'gzip, deflate, br');
   return config;
 }
 
@@ -158,7 +156,7 @@ function kindOf(mediaType: string): BodyKind {
 function expectedBody(config: InternalAxiosRequestConfig): BodyKind | undefined {
   const wanted = config.togetherResponseType ?? config.responseType;
   if (wanted === undefined || wanted === 'json') return 'json';
-  const accept = String(AxiosHeaders.from(config.headers).get('Accept') ?? '');
+  const accept = String(config.headers.get('Accept') ?? '');
   const kinds = new Set(accept.split(',').filter((type) => type.trim() !== '').map(kindOf));
   if (kinds.size === 1 && kinds.has('event-stream')) return 'event-stream';
   return kinds.has('audio') ? 'audio' : undefined;
@@ -226,21 +224,25 @@ function parseJson(response: AxiosResponse, bytes: Buffer, redact?: Redact): unk
 }
 
 /** The whole body, or undefined (and the body destroyed) once it passes `maxBytes`. */
-async function readUpTo(body: Readable, maxBytes: number, response: AxiosResponse): Promise<Buffer | undefined> {
+function readUpTo(body: Readable, maxBytes: number, response: AxiosResponse): Promise<Buffer | undefined> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     body.destroy();
-    return undefined;
+    return Promise.resolve(undefined);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    // Leaving the loop destroys the body, and with it the connection.
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size <= maxBytes) return;
+      body.destroy();
+      resolve(undefined);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }
 
 /**
