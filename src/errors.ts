@@ -253,8 +253,6 @@ export type Redact = (text: string) => string;
  */
 export function toTogetherError(error: unknown, redact: Redact = (text) => text): unknown {
   if (error instanceof TogetherAudioError || !(error instanceof AxiosError)) return error;
-  // A failure of ours that axios wrapped on the way (a stream body that failed, a timeout we raised).
-  if (error.cause instanceof TogetherAudioError) return error.cause;
   const attempts = attemptsOf(error.config);
   if (error.response && error.response.status < 300) return bodyBrokeOff(error, redact);
   if (error.response) {

@@ -1,7 +1,7 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
-import { plainHeaders, requestWasSent, TogetherAudioError, type ResponseHeaders } from './errors';
-import { isReadable } from './multipart';
+import { plainHeaders, requestWasSent, type ResponseHeaders } from './errors';
+import { isReadable, StreamingFormData } from './multipart';
 import { ReplayableFormData } from './replayable-form';
 import { requestIdOf } from './response-meta';
 
@@ -83,8 +83,8 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
 export function isRetryableFailure(error: AxiosError): boolean {
   const body: unknown = error.config?.data;
   if (body instanceof ReplayableFormData ? !body.replayable : isReadable(body)) return false;
-  // A failure of the client's own (an upload source that failed) would only happen again.
-  if (error.cause instanceof TogetherAudioError) return false;
+  // An upload source that failed (a file that cannot be read, a stream destroyed) would fail again.
+  if (body instanceof StreamingFormData && body.failedSource) return false;
   if (!error.response) {
     if (error.config?.togetherRetryAfterSent === false && requestWasSent(error.request)) return false;
     return isNetworkError(error);
