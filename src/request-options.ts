@@ -20,7 +20,10 @@ declare module 'axios' {
 export interface RequestOptions {
   /** Cancels the request, or a stream already under way. */
   signal?: AbortSignal;
-  /** Milliseconds allowed per attempt (for a streamed body, also the longest gap between bytes). */
+  /**
+   * Milliseconds allowed per attempt until the headers, then the longest gap between body bytes;
+   * for an upload, the longest time with no byte sent or received.
+   */
   timeout?: number;
   /** Retries after the first attempt; 0 disables them for this call. */
   maxRetries?: number;
