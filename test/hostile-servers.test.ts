@@ -275,6 +275,18 @@ describe('5. uploads that finish, and fail honestly', () => {
     expect(error.message).toMatch(/before its end/);
   });
 
+  it('a Readable destroyed before the upload starts sending rejects at once too', async () => {
+    acceptUploads();
+    const source = new PassThrough();
+
+    const upload = makeClient({ timeout: 20_000 }).transcriptions.create({ file: source, ...UPLOAD });
+    source.destroy();
+    const error = await failure(upload);
+
+    expect(error).toBeInstanceOf(UploadSourceError);
+    expect(error.message).toMatch(/PassThrough.*before its end/);
+  }, 10_000); // shorter than the request's timeout: waiting for that is the failure this guards against
+
   it('an upload whose bytes keep flowing for longer than the timeout finishes: the timeout measures inactivity', async () => {
     const { received } = acceptUploads();
     const pieces = Array.from({ length: 24 }, () => randomBytes(4096));
