@@ -8,7 +8,8 @@ import type { Redact } from './errors';
 import { Realtime } from './realtime';
 import { ReplayableFormData } from './replayable-form';
 import { optionalCount } from './request-options';
-import { guardResponse, toTogetherErrorReadingBody } from './response-body';
+import { isReadable } from './multipart';
+import { prepareResponse, settleResponse, toTogetherErrorReadingBody } from './response-body';
 import { reportResponse } from './response-meta';
 import {
   DEFAULT_INITIAL_RETRY_DELAY,
@@ -19,6 +20,7 @@ import {
 } from './retry';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
+import { uploadTransport } from './uploads';
 import { Voices } from './voices';
 
 const KEEP_ALIVE = { keepAlive: true, scheduling: 'lifo', timeout: 5000 } as const;
@@ -29,8 +31,9 @@ export interface ClientOptions extends ConnectionOptions {
   /** Retries after the first attempt (default 2); 0 disables them. See the README for what is retried. */
   maxRetries?: number;
   /**
-   * Milliseconds allowed per attempt until the response headers arrive (default 60 000); for a
-   * streamed response, also the longest the body may go without sending a byte.
+   * Milliseconds allowed per attempt until the response headers arrive (default 60 000), then the
+   * longest the body may go without sending a byte. For an upload it measures inactivity from the
+   * start: the attempt fails only when no byte was sent or received for that long.
    */
   timeout?: number;
   /** First backoff wait in ms (default 500), doubled on each retry, with jitter. */
@@ -81,12 +84,16 @@ export class TogetherAudio {
       maxRetryDelay: optionalCount(options, 'maxRetryDelay', 0) ?? DEFAULT_MAX_RETRY_DELAY,
       onRetry: options.onRetry,
     });
+    this.axios.interceptors.request.use((config) => {
+      if (isReadable(config.data) && !config.transport) config.transport = uploadTransport(config.timeout);
+      return prepareResponse(config);
+    });
     // Registered after the retries, so that it maps only the final failure.
     const redact = redactor(apiKey());
     this.axios.interceptors.response.use(
       (response) => {
         reportResponse(response);
-        return guardResponse(response, redact);
+        return settleResponse(response, redact);
       },
       async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, redact)),
     );

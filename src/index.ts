@@ -27,6 +27,7 @@ export {
   ServiceUnavailableError,
   APITimeoutError,
   APIUserAbortError,
+  UnexpectedResponseError,
   type ResponseHeaders,
 } from './errors';
 export { responseMeta, type ResponseMeta, type RateLimitInfo } from './response-meta';
@@ -60,7 +61,7 @@ export {
   type TranslationCreateParams,
 } from './transcriptions';
 export { Voices } from './voices';
-export { toAudioFile, UploadFileError, type Uploadable } from './uploads';
+export { toAudioFile, UploadFileError, UploadSourceError, type Uploadable } from './uploads';
 export {
   Realtime,
   RealtimeTTS,

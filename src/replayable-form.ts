@@ -38,6 +38,7 @@ export class ReplayableFormData extends StreamingFormData {
 
   /** Closes the file streams this form was given. */
   dispose(): void {
+    this.released = true;
     for (const [, value] of this.parts) if (value instanceof ReadStream && !value.destroyed) value.destroy();
   }
 }

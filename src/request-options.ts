@@ -1,4 +1,4 @@
-import type { RawAxiosRequestConfig } from 'axios';
+import type { RawAxiosRequestConfig, ResponseType } from 'axios';
 import type {} from 'axios-retry';
 import type { ResponseMeta } from './response-meta';
 
@@ -6,6 +6,13 @@ declare module 'axios' {
   interface AxiosRequestConfig {
     /** RequestOptions.onResponse, called by the client's response interceptor. */
     onTogetherResponse?: (meta: ResponseMeta) => void;
+    /** RequestOptions.retryAfterSent, read by the retry policy. */
+    togetherRetryAfterSent?: boolean;
+    /**
+     * The responseType the caller asked for. The client itself always receives the body as a
+     * stream, so that it can decode, check and bound it (see response-body.ts).
+     */
+    togetherResponseType?: ResponseType;
   }
 }
 
@@ -13,7 +20,10 @@ declare module 'axios' {
 export interface RequestOptions {
   /** Cancels the request, or a stream already under way. */
   signal?: AbortSignal;
-  /** Milliseconds allowed per attempt (for a streamed body, also the longest gap between bytes). */
+  /**
+   * Milliseconds allowed per attempt until the headers, then the longest gap between body bytes;
+   * for an upload, the longest time with no byte sent or received.
+   */
   timeout?: number;
   /** Retries after the first attempt; 0 disables them for this call. */
   maxRetries?: number;
@@ -24,6 +34,13 @@ export interface RequestOptions {
    * as soon as its headers arrive, before a streamed body is read.
    */
   onResponse?: (meta: ResponseMeta) => void;
+  /**
+   * Whether a connection that fails after the whole request was sent is retried (default true).
+   * The server may already have processed such a request, and billed it: a retried speech request
+   * can be synthesized twice. false makes it fail with APIConnectionError instead; failures before
+   * the request was sent, and retried statuses, are still retried.
+   */
+  retryAfterSent?: boolean;
 }
 
 /** The axios options for RequestOptions; invalid values throw a TypeError before any I/O. */
@@ -38,6 +55,10 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   if (options.onResponse !== undefined) {
     if (typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
     config.onTogetherResponse = options.onResponse;
+  }
+  if (options.retryAfterSent !== undefined) {
+    if (typeof options.retryAfterSent !== 'boolean') throw new TypeError(`Invalid retryAfterSent ${JSON.stringify(options.retryAfterSent)}: expected true or false.`);
+    config.togetherRetryAfterSent = options.retryAfterSent;
   }
   return config;
 }

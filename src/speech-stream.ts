@@ -6,6 +6,8 @@ import { APIUserAbortError, StreamError, toTogetherError, userAbortError } from 
 
 /** The `data` of the event that ends a speech stream. */
 export const STREAM_DONE_SENTINEL = '[DONE]';
+/** The most characters of one event held while waiting for its end. */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
  * Decodes the server-sent events of a streamed `/audio/speech` response into the PCM bytes they
@@ -14,8 +16,10 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
  * Each event's data is JSON holding an `audio.tts.chunk`. The spec describes it wrapped as
  * `{"data": {object, model, b64}}` (AudioSpeechStreamEvent); the chunk is also accepted unwrapped at
  * the top level, since that is the other shape Together's servers and SDKs have used. The stream
- * must end with `data: [DONE]`: a malformed event, an `error` event, or a body that ends (or
- * breaks off) before the sentinel raises StreamError.
+ * must end with `data: [DONE]`: a malformed event, an `error` event, an event larger than
+ * MAX_EVENT_CHARS, or a body that ends (or breaks off) before the sentinel raises StreamError. An
+ * event with empty data (`data:`, a keep-alive) carries no audio and is skipped. Line ends may be
+ * LF, CRLF or a lone CR; the parser is flushed when the body ends, so a last event is never lost.
  *
  * When iteration stops the socket is always released: after `[DONE]` the rest of the body is
  * drained so the keep-alive connection can be reused; on failure, or when the consumer breaks out
@@ -28,8 +32,13 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
   let sawDone = false;
   let failure: Error | undefined;
   const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onError(error) {
+      if (error.type !== 'max-buffer-size-exceeded') return;
+      failure ??= new StreamError(`A speech stream event is larger than ${MAX_EVENT_CHARS / 1024 / 1024} MiB, the most this client holds; the stream was closed.`);
+    },
     onEvent(event) {
-      if (sawDone || failure) return;
+      if (sawDone || failure || event.data.trim() === '') return;
       if (event.data === STREAM_DONE_SENTINEL) {
         sawDone = true;
         return;
@@ -42,13 +51,16 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
     },
   });
   const text = new StringDecoder('utf8');
+  let lastText = '';
   const abort = () => body.destroy(userAbortError(signal));
   signal?.addEventListener('abort', abort, { once: true });
   try {
     if (signal?.aborted) throw userAbortError(signal);
     // Not destroyed when the loop stops at [DONE]: the rest of the body is drained instead (below).
     for await (const chunk of body.iterator({ destroyOnReturn: false })) {
-      parser.feed(text.write(chunk as Buffer));
+      const piece = text.write(chunk as Buffer);
+      parser.feed(piece);
+      if (piece !== '') lastText = piece;
       while (decoded.length > 0) yield decoded.shift() as Buffer;
       if (failure) throw failure;
       if (sawDone) {
@@ -56,7 +68,12 @@ export async function* decodeSpeechEvents(body: Readable, signal?: AbortSignal):
         return;
       }
     }
-    parser.feed(text.end());
+    const rest = text.end();
+    parser.feed(rest);
+    // A lone CR at the very end might have been the first half of a CRLF, so the parser still
+    // waits for the next character: the end of the body completes that line end, or the last
+    // event (normally [DONE]) would be lost.
+    if ((rest || lastText).endsWith('\r')) parser.feed('\n');
     while (decoded.length > 0) yield decoded.shift() as Buffer;
     if (failure) throw failure;
     if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);

@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { AudioTranscriptionRequestFile } from '../generated/models';
 import { TogetherAudioError } from './errors';
-import { isReadable } from './multipart';
+import { isReadable, type FailedSource } from './multipart';
 
 /**
  * An audio file to upload:
@@ -14,16 +17,67 @@ import { isReadable } from './multipart';
  */
 export type Uploadable = string | URL | Blob | Uint8Array | NodeJS.ReadableStream;
 
+/**
+ * The file to upload could not be read: a path that does not exist or cannot be read, or a stream
+ * that errored or was destroyed before its end. A local failure, so never retried; `source` names
+ * the file or stream and `cause` is the underlying error.
+ */
+export class UploadSourceError extends TogetherAudioError {
+  override name = 'UploadSourceError';
+  constructor(
+    message: string,
+    readonly source: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  /** The error for a stream part of an upload that failed while being sent. */
+  static of({ source, error }: FailedSource): UploadSourceError {
+    const premature = (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    const message = premature
+      ? `The upload source, ${source}, was destroyed before its end; the upload was cancelled.`
+      : `Reading the upload source, ${source}, failed: ${error.message}`;
+    return new UploadSourceError(message, source, { cause: error });
+  }
+}
+
 /** An upload path that does not exist or is not a regular file. */
-export class UploadFileError extends TogetherAudioError {
+export class UploadFileError extends UploadSourceError {
   override name = 'UploadFileError';
   constructor(
     message: string,
     readonly path: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, `file ${JSON.stringify(path)}`, options);
   }
+}
+
+/**
+ * The transport of a request whose body is a stream (an upload). axios times such a request by the
+ * wall clock until the response headers arrive, which kills a long upload whose bytes are still
+ * flowing. With this transport only Node's socket timeout applies, which axios sets from `timeout`
+ * and which measures inactivity: no byte sent or received for that long. The connect phase, which
+ * that timer does not cover, is bounded by `timeout` here.
+ */
+export function uploadTransport(timeoutMs: number | undefined) {
+  return {
+    request(options: http.RequestOptions, onResponse: (response: http.IncomingMessage) => void): http.ClientRequest {
+      const request = (options.protocol === 'https:' ? https : http).request(options, onResponse);
+      if (timeoutMs) {
+        request.once('socket', (socket: Socket) => {
+          if (!socket.connecting) return;
+          // Handled by axios like its own timeout.
+          const timer = setTimeout(() => request.emit('timeout'), timeoutMs);
+          const clear = () => clearTimeout(timer);
+          socket.once('connect', clear);
+          request.once('close', clear);
+        });
+      }
+      return request;
+    },
+  };
 }
 
 const REMOTE_URL = /^https?:\/\//i;
