@@ -6,7 +6,7 @@ import { TogetherAudioError, type Redact } from './errors';
 import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
 import { optionalCount } from './validation';
-import { guardResponse, toTogetherErrorReadingBody } from './response-body';
+import { prepareResponse, settleResponse, toTogetherErrorReadingBody } from './response-body';
 import {
   DEFAULT_INITIAL_RETRY_DELAY,
   DEFAULT_MAX_RETRIES,
@@ -91,9 +91,10 @@ export class TogetherAudio {
     });
     // Registered after the retries, so that it maps only the final failure.
     const redact = redactor(apiKey());
+    instance.interceptors.request.use(prepareResponse);
     instance.interceptors.response.use(
-      (response) => guardResponse(response, redact),
-      async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, redact)),
+      (response) => settleResponse(response, platform, redact),
+      async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, platform, redact)),
     );
     const configuration = new Configuration({
       basePath: this.baseURL,

@@ -1,4 +1,4 @@
-import { AxiosError, type AxiosResponse } from 'axios';
+import { AxiosError, type AxiosResponse, type ResponseType } from 'axios';
 import type { ErrorDetail } from '../generated/models';
 import { limitsOf, plainHeaders, requestIdOf, type RateLimitInfo } from './response-meta';
 import { isNodeReadable, isWebReadableStream } from './bytes';
@@ -34,6 +34,8 @@ export interface APIErrorInit {
   fallbackMessage: string;
   /** Requests sent in all, counting retries. */
   attempts?: number;
+  /** What was wrong with a response whose status was a success (see UnexpectedResponseError). */
+  problem?: string;
 }
 
 /** The server answered with an error status. */
@@ -61,7 +63,8 @@ export class APIError extends TogetherAudioError {
     const attempts = init.attempts ?? 1;
     const detail = init.error?.message ?? init.fallbackMessage;
     const explained = new.target.explain(detail, attempts);
-    super(`${init.status} ${explained}${requestId ? ` (request id ${requestId})` : ''}`);
+    const text = init.problem ? `${init.problem}${detail ? `: ${explained}` : ''}` : explained;
+    super(`${init.status} ${text}${requestId ? ` (request id ${requestId})` : ''}`);
     this.status = init.status;
     this.headers = init.headers;
     this.requestId = requestId;
@@ -127,6 +130,26 @@ export class ServiceUnavailableError extends InternalServerError {
   }
 }
 
+/**
+ * The status was a success, but the body is not what the request asked for: JSON that does not
+ * parse, a content type that contradicts the request (an error object or a web page where audio or
+ * an event stream was asked for), a compressed body that is truncated or corrupt, or a body larger
+ * than the client buffers. `error` holds the server's message when the body carried one.
+ */
+export class UnexpectedResponseError extends APIError {
+  override name = 'UnexpectedResponseError';
+  /** The request, as `METHOD /path`, e.g. `POST /audio/speech`. */
+  readonly operation: string;
+  /** The response's Content-Type, if it had one. */
+  readonly contentType: string | undefined;
+
+  constructor(init: APIErrorInit & { operation: string; problem: string }) {
+    super({ ...init, problem: `${init.operation}: ${init.problem}` });
+    this.operation = init.operation;
+    this.contentType = init.headers['content-type'];
+  }
+}
+
 /** No response arrived: the connection failed or was reset. */
 export class APIConnectionError extends TogetherAudioError {
   override name = 'APIConnectionError';
@@ -176,6 +199,67 @@ export function apiErrorFor(status: number, headers: ResponseHeaders, body: unkn
 }
 
 /**
+ * The error for a successful status whose body is wrong (see UnexpectedResponseError). `body` is what
+ * was read of it (bytes, text or parsed JSON), for the server's message or a preview.
+ */
+export function unexpectedResponse(response: AxiosResponse, problem: string, body: unknown, redact: Redact = (text) => text): UnexpectedResponseError {
+  const decoded = decodeBody({ ...response, data: body }, redact);
+  const error = errorDetailOf(decoded);
+  return new UnexpectedResponseError({
+    status: response.status,
+    headers: plainHeaders(response.headers, redact),
+    error,
+    fallbackMessage: error ? '' : previewOf(decoded),
+    attempts: attemptsOf(response.config),
+    operation: operationOf(response.config),
+    problem,
+  });
+}
+
+/** `METHOD /path` of a request, the path relative to the API root (`/v1`) when it is under one. */
+function operationOf(config: AxiosResponse['config'] | undefined): string {
+  const method = (config?.method ?? 'get').toUpperCase();
+  let path = config?.url ?? '';
+  try {
+    path = new URL(path, 'http://base.invalid').pathname;
+  } catch {
+    // keep the URL as given
+  }
+  return `${method} ${path.replace(/^\/v\d+(?=\/)/, '')}`;
+}
+
+function attemptsOf(config: AxiosResponse['config'] | undefined): number {
+  const retryState = config?.['axios-retry'] as { retryCount?: number } | undefined;
+  return (retryState?.retryCount ?? 0) + 1;
+}
+
+/**
+ * Whether the whole request had been handed to the socket when an attempt failed: the server may
+ * then have read and processed it. follow-redirects wraps Node's ClientRequest. Where there is no
+ * such request object (the fetch adapter), nothing tells, and the answer is no.
+ */
+export function requestWasSent(request: unknown): boolean {
+  const native = (request as { _currentRequest?: unknown } | undefined)?._currentRequest ?? request;
+  return (native as { writableFinished?: unknown } | undefined)?.writableFinished === true;
+}
+
+/** Per-call settings the client's axios instance carries in a request's config (never set by users). */
+export interface InternalRequestConfig {
+  /** RequestOptions.retryAfterSent, read by the retry policy. */
+  togetherRetryAfterSent?: boolean;
+  /**
+   * The responseType the caller asked for. The client itself always receives the body as a
+   * stream, so that it can decode, check and bound it (see response-body.ts).
+   */
+  togetherResponseType?: ResponseType;
+}
+
+/** The internal settings of a request's config. */
+export function internalOf(config: object | undefined): InternalRequestConfig {
+  return (config ?? {}) as InternalRequestConfig;
+}
+
+/**
  * The typed error for an error response whose body arrived as bytes: the one mapping shared by
  * HTTP responses and refused websocket upgrades.
  */
@@ -194,8 +278,7 @@ export type Redact = (text: string) => string;
  */
 export function toTogetherError(error: unknown, redact: Redact = (text) => text): unknown {
   if (error instanceof TogetherAudioError || !(error instanceof AxiosError)) return error;
-  const retryState = error.config?.['axios-retry'] as { retryCount?: number } | undefined;
-  const attempts = (retryState?.retryCount ?? 0) + 1;
+  const attempts = attemptsOf(error.config);
   if (error.response && error.response.status < 300) return bodyBrokeOff(error, redact);
   if (error.response) {
     const headers = plainHeaders(error.response.headers, redact);
@@ -207,9 +290,14 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
   }
   const systemCode = (error.cause as { code?: string } | undefined)?.code ?? error.code;
-  return new APIConnectionError(`Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}`, {
-    code: systemCode,
-  });
+  const unretried =
+    internalOf(error.config).togetherRetryAfterSent === false && requestWasSent(error.request)
+      ? '; not retried, as the whole request had been sent and the call set retryAfterSent: false'
+      : '';
+  return new APIConnectionError(
+    `Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}${unretried}`,
+    { code: systemCode },
+  );
 }
 
 /** What an aborted signal ends a request or a stream with. */
@@ -271,11 +359,21 @@ function problemDetailOf(body: Record<string, unknown>): ErrorDetail | undefined
 
 function describeBody(status: number, body: unknown): string {
   if (typeof body === 'string' && body.trim() !== '') {
-    const text = body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-    if (text !== '') return `status ${status} with a non-JSON body: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+    const text = previewOf(body);
+    if (text !== '') return `status ${status} with a non-JSON body: ${text}`;
   }
   if (body !== undefined && body !== null && typeof body === 'object') {
-    return `status ${status} with an unexpected body: ${JSON.stringify(body).slice(0, 200)}`;
+    return `status ${status} with an unexpected body: ${previewOf(body)}`;
   }
   return `status ${status} with an empty body`;
+}
+
+/** At most 200 characters of a body, HTML reduced to its text. */
+function previewOf(body: unknown): string {
+  if (typeof body === 'string') {
+    const text = body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  }
+  if (body === undefined || body === null) return '';
+  return JSON.stringify(body).slice(0, 200);
 }

@@ -1,6 +1,6 @@
 import { byteReader, utf8, type ByteReader } from './bytes';
 import { describeValue } from './validation';
-import { bytesSource, type UploadSource } from './uploads';
+import { bytesSource, type FailedSource, type UploadSource } from './uploads';
 
 type Part = { name: string; value: string | UploadSource };
 
@@ -17,6 +17,12 @@ export class MultipartForm {
   readonly boundary = `together-audio-${randomHex(12)}`;
   readonly #parts: Part[] = [];
   readonly #open = new Set<ByteReader>();
+  #failure: FailedSource | undefined;
+
+  /** The part whose source errored or ended early while being sent, if one did: the upload failed because of it. */
+  get failedSource(): FailedSource | undefined {
+    return this.#failure;
+  }
 
   /** A text field, or a file part from bytes, a Blob/File or a stream (as the generated methods take them). */
   append(name: string, value: unknown): void {
@@ -63,7 +69,7 @@ export class MultipartForm {
 
   /** The encoded body, streamed part by part. */
   async *encode(): AsyncGenerator<Uint8Array, void, undefined> {
-    for (const [index, { value }] of this.#parts.entries()) {
+    for (const [index, { name, value }] of this.#parts.entries()) {
       yield this.#head(index);
       if (typeof value === 'string') {
         yield utf8(value);
@@ -71,7 +77,7 @@ export class MultipartForm {
         const reader = byteReader(value.open());
         this.#open.add(reader);
         try {
-          for (let chunk = await reader.read(); chunk !== undefined; chunk = await reader.read()) yield chunk;
+          for (let chunk = await this.#read(reader, name, value); chunk !== undefined; chunk = await this.#read(reader, name, value)) yield chunk;
         } finally {
           this.#open.delete(reader);
           await reader.cancel();
@@ -80,6 +86,19 @@ export class MultipartForm {
       yield utf8('\r\n');
     }
     yield utf8(this.#tail());
+  }
+
+  /** The next chunk of a part's source; a failure of the source is recorded as the upload's cause. */
+  async #read(reader: ByteReader, name: string, part: UploadSource): Promise<Uint8Array | undefined> {
+    try {
+      return await reader.read();
+    } catch (error) {
+      const source = part.description.startsWith('file ') ? part.description : `${part.description} given as ${JSON.stringify(name)}`;
+      // Duck-typed: an error from another realm (a vm context) is no instance of this realm's Error.
+      const failure = typeof error === 'object' && error !== null && 'message' in error ? (error as Error) : new Error(String(error));
+      this.#failure ??= { source, error: failure };
+      throw error;
+    }
   }
 
   /** Releases the sources of an upload that has failed for good (files opened for it are closed). */

@@ -1,3 +1,4 @@
+import type { ByteSource } from './bytes';
 import type { UploadSource } from './uploads';
 
 /**
@@ -12,6 +13,14 @@ export interface Platform {
   readonly openFile?: (path: string | URL) => Promise<UploadSource>;
   /** Turns a streamed request body into what the transport sends (a Node Readable for Node's http). */
   readonly streamBody: (body: AsyncIterable<Uint8Array>) => Promise<unknown> | unknown;
+  /**
+   * Removes a Content-Encoding from a body that arrived encoded (fetch runtimes decode bodies
+   * themselves); undefined for an encoding it does not know. A corrupt or truncated body fails the
+   * returned stream with `corrupt(problem)`.
+   */
+  readonly decodeBody?: (raw: ByteSource, encoding: string, corrupt: (problem: string) => Error) => ByteSource | undefined;
+  /** The transport of a request that uploads a stream, for a timeout that measures inactivity rather than the whole upload. */
+  readonly uploadTransport?: (timeoutMs: number | undefined) => unknown;
 }
 
 /** A page in a browser (not a worker): anything shipped to it, the API key included, can be read by its users. */

@@ -18,6 +18,7 @@ export {
   ServiceUnavailableError,
   APITimeoutError,
   APIUserAbortError,
+  UnexpectedResponseError,
   type ResponseHeaders,
 } from './errors';
 export type { ResponseMeta, RateLimitInfo } from './response-meta';
@@ -35,4 +36,4 @@ export {
   type TranslationCreateParams,
 } from './transcriptions';
 export { Voices } from './voices';
-export { DEFAULT_UPLOAD_FILENAME, UploadFileError, type Uploadable } from './uploads';
+export { DEFAULT_UPLOAD_FILENAME, UploadFileError, UploadSourceError, type Uploadable } from './uploads';

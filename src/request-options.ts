@@ -1,5 +1,6 @@
 import type { RawAxiosRequestConfig } from 'axios';
 import type {} from 'axios-retry';
+import type { InternalRequestConfig } from './errors';
 import type { ResponseMeta } from './response-meta';
 import { optionalCount } from './validation';
 
@@ -7,7 +8,10 @@ import { optionalCount } from './validation';
 export interface RequestOptions {
   /** Cancels the request, or a stream already under way. */
   signal?: AbortSignal;
-  /** Milliseconds allowed per attempt (for a streamed body, also the longest gap between bytes). */
+  /**
+   * Milliseconds allowed per attempt until the headers, then the longest gap between body bytes;
+   * for an upload on Node, the longest time with no byte sent or received.
+   */
   timeout?: number;
   /** Retries after the first attempt; 0 disables them for this call. */
   maxRetries?: number;
@@ -18,6 +22,13 @@ export interface RequestOptions {
    * as soon as its headers arrive, before a streamed body is read.
    */
   onResponse?: (meta: ResponseMeta) => void;
+  /**
+   * Whether a connection that fails after the whole request was sent is retried (default true).
+   * The server may already have processed such a request, and billed it: a retried speech request
+   * can be synthesized twice. false makes it fail with APIConnectionError instead; failures before
+   * the request was sent, and retried statuses, are still retried.
+   */
+  retryAfterSent?: boolean;
 }
 
 /**
@@ -33,5 +44,9 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   if (maxRetries !== undefined) config['axios-retry'] = { retries: maxRetries };
   if (options.headers) config.headers = { ...options.headers };
   if (options.onResponse !== undefined && typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
+  if (options.retryAfterSent !== undefined) {
+    if (typeof options.retryAfterSent !== 'boolean') throw new TypeError(`Invalid retryAfterSent ${JSON.stringify(options.retryAfterSent)}: expected true or false.`);
+    (config as InternalRequestConfig).togetherRetryAfterSent = options.retryAfterSent;
+  }
   return config;
 }

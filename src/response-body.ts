@@ -1,10 +1,25 @@
-import { AxiosError, type AxiosResponse } from 'axios';
+import { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { byteReader, concatBytes, isAsyncIterable, isNodeReadable, isWebReadableStream, type ByteSource } from './bytes';
-import { APIConnectionError, APITimeoutError, TogetherAudioError, toTogetherError, userAbortError, type Redact } from './errors';
+import {
+  APIConnectionError,
+  APITimeoutError,
+  TogetherAudioError,
+  internalOf,
+  toTogetherError,
+  unexpectedResponse,
+  userAbortError,
+  type Redact,
+} from './errors';
 import { MultipartForm } from './multipart';
+import type { Platform } from './platform';
+import { UploadSourceError } from './uploads';
 
 /** How much of an error body is read to build the error message; the rest is dropped. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The largest JSON body read (a verbose transcription of hours of audio is a few MB). */
+export const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
+/** The largest other body held in memory, e.g. by `speech.create`; a streamed body (`asResponse()`, `toFile`) has no limit. */
+export const MAX_BUFFERED_BODY_BYTES = 256 * 1024 * 1024;
 /** How long reading a streamed error body may take before the part read so far is used. */
 const ERROR_BODY_READ_MS = 10_000;
 
@@ -131,30 +146,187 @@ export function discardBody(data: unknown): void {
 }
 
 /**
- * Maps a failed axios request to a typed error, first reading a streamed error body (responseType
- * 'stream') so that its message can be shown.
+ * Maps a failed axios request to a typed error, first reading (a bounded prefix of) the error body
+ * so that its message can be shown.
  */
-export async function toTogetherErrorReadingBody(error: unknown, redact?: Redact): Promise<unknown> {
+export async function toTogetherErrorReadingBody(error: unknown, platform: Platform, redact?: Redact): Promise<unknown> {
   if (!(error instanceof AxiosError)) return toTogetherError(error, redact);
-  // An upload that failed for good: close the files its form opened.
-  if (error.config?.data instanceof MultipartForm) error.config.data.dispose();
+  const form: unknown = error.config?.data;
+  if (form instanceof MultipartForm) {
+    // A source of the upload that failed (a file that cannot be read, a stream that errored or was
+    // destroyed) is the cause, whatever the request then failed with.
+    const failed = form.failedSource;
+    // An upload that failed for good: close the files its form opened.
+    form.dispose();
+    if (failed) return UploadSourceError.of(failed);
+  }
   const response = error.response;
-  if (response && isStreamBody(response.data)) response.data = await readErrorBody(response.data);
-  return toTogetherError(error, redact);
+  if (response && isStreamBody(response.data)) {
+    let body: ByteSource = response.data;
+    try {
+      body = decodedBody(response, platform, redact);
+    } catch {
+      // An encoding this client does not decode: the raw prefix still says more than nothing.
+    }
+    response.data = await readErrorBody(body);
+  }
+  const typed = toTogetherError(error, redact);
+  const timeout = error.config?.timeout;
+  if (typed instanceof APITimeoutError && !response && timeout && (form instanceof MultipartForm || isStreamBody(form))) {
+    return new APITimeoutError(`The upload timed out: nothing was sent or received for ${timeout} ms.`, { code: typed.code });
+  }
+  return typed;
 }
 
-const guardedBodies = new WeakSet<object>();
-
-/** guardStreamedBody for a response of the client's axios instance, applied once. */
-export function guardResponse<T extends AxiosResponse>(response: T, redact?: Redact): T {
-  const { data } = response;
-  if (response.config.responseType === 'stream' && isStreamBody(data) && !guardedBodies.has(data)) {
-    stopSocketTimeout(response.request);
-    const guarded = guardStreamedBody(data, response.config.timeout, response.config.signal as AbortSignal | undefined, redact);
-    guardedBodies.add(guarded);
-    response.data = guarded;
+/**
+ * Request settings for the response pipeline below. The body always arrives as a stream, whatever
+ * responseType the caller asked for (kept in `togetherResponseType`), so that one place can decode
+ * it strictly, check it against the request, bound it in bytes, and only then buffer or parse it.
+ *
+ * Audio is asked for uncompressed (Accept-Encoding: identity): encoded audio barely compresses, and
+ * axios inflates with a sync flush, which turns a truncated gzip, br or deflate body into short
+ * audio without an error. axios's own decompression is therefore off for every request, and a
+ * body that arrives compressed anyway (JSON, events, or audio from a server that ignores the
+ * header) is decoded by `decodedBody`, which fails on a truncated or corrupt stream. (A fetch
+ * runtime decodes bodies itself, and browsers choose Accept-Encoding themselves.)
+ */
+export function prepareResponse(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+  const internal = internalOf(config);
+  if (internal.togetherResponseType === undefined) {
+    internal.togetherResponseType = config.responseType ?? 'json';
+    config.responseType = 'stream';
+    config.decompress = false;
   }
+  if (!config.headers.has('Accept-Encoding')) config.headers.set('Accept-Encoding', expectedBody(config) === 'audio' ? 'identity' : 'gzip, deflate, br');
+  return config;
+}
+
+type BodyKind = 'json' | 'event-stream' | 'audio' | 'document';
+
+/** What a media type holds: JSON, server-sent events, a document (text, HTML, XML), or bytes such as audio. */
+function kindOf(mediaType: string): BodyKind {
+  const type = mediaType.split(';')[0].trim().toLowerCase();
+  if (type === 'text/event-stream') return 'event-stream';
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (type.startsWith('text/') || type.endsWith('/xml') || type.endsWith('+xml')) return 'document';
+  return 'audio';
+}
+
+/**
+ * The kind of body a request asked for: JSON when it wants parsed data, otherwise what its Accept
+ * header names (events when that is all it names, audio when it names any). Undefined: no check.
+ */
+function expectedBody(config: InternalAxiosRequestConfig): BodyKind | undefined {
+  const wanted = internalOf(config).togetherResponseType ?? config.responseType;
+  if (wanted === undefined || wanted === 'json') return 'json';
+  const accept = String(config.headers.get('Accept') ?? '');
+  const kinds = new Set(
+    accept
+      .split(',')
+      .filter((type) => type.trim() !== '')
+      .map(kindOf),
+  );
+  if (kinds.size === 1 && kinds.has('event-stream')) return 'event-stream';
+  return kinds.has('audio') ? 'audio' : undefined;
+}
+
+/** Why a successful response's content type contradicts what was asked for, if it does. */
+function contradiction(expected: BodyKind | undefined, contentType: string): string | undefined {
+  const got = contentType || 'no content type';
+  if (expected === 'event-stream' && kindOf(contentType) !== 'event-stream') return `expected text/event-stream but got ${got}`;
+  if (expected === 'audio' && contentType && kindOf(contentType) !== 'audio') return `expected audio but got ${got}`;
+  return undefined;
+}
+
+const settled = new WeakSet<object>();
+
+/**
+ * The response pipeline for a successful status, once per response (a retried request passes the
+ * interceptors again with the same response): decode the body, guard it (typed errors, idle
+ * timeout), refuse a body that contradicts the request, then hand it over as the caller asked: as
+ * a web ReadableStream, or read (bounded) into a Uint8Array, a string, or parsed JSON that must be
+ * an object or an array.
+ */
+export async function settleResponse<T extends AxiosResponse>(response: T, platform: Platform, redact?: Redact): Promise<T> {
+  const { config } = response;
+  const wanted = internalOf(config).togetherResponseType;
+  if (wanted === undefined || !isStreamBody(response.data) || settled.has(response)) return response;
+  settled.add(response);
+  stopSocketTimeout(response.request);
+  const body = guardStreamedBody(decodedBody(response, platform, redact), config.timeout, config.signal as AbortSignal | undefined, redact);
+  const contentType = String(response.headers['content-type'] ?? '');
+  const expected = expectedBody(config);
+  const problem = contradiction(expected, contentType);
+  if (problem) throw unexpectedResponse(response, problem, await readErrorBody(body), redact);
+  if (wanted === 'stream') {
+    response.data = body;
+    return response;
+  }
+  if (response.status === 204 || response.status === 205 || config.method?.toUpperCase() === 'HEAD') {
+    await body.cancel();
+    response.data = wanted === 'arraybuffer' ? new Uint8Array(0) : '';
+    return response;
+  }
+  const limit = expected === 'json' ? MAX_JSON_BODY_BYTES : MAX_BUFFERED_BODY_BYTES;
+  const bytes = await readUpTo(body, limit, response);
+  if (bytes === undefined) {
+    const advice = expected === 'audio' ? '; read audio this long from .asResponse() (or speech.toFile() on Node)' : '';
+    throw unexpectedResponse(response, `the body is larger than ${limit / 1024 / 1024} MiB, the most this client holds in memory for it${advice}`, undefined, redact);
+  }
+  response.data = wanted === 'json' ? parseJson(response, bytes, redact) : wanted === 'text' ? new TextDecoder().decode(bytes) : bytes;
   return response;
+}
+
+function parseJson(response: AxiosResponse, bytes: Uint8Array, redact?: Redact): unknown {
+  const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
+  const type = String(response.headers['content-type'] ?? '') || 'no content type';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    const what = text.trim() === '' ? 'the body is empty' : 'the body is not valid JSON';
+    throw unexpectedResponse(response, `${what} (${type})`, bytes, redact);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw unexpectedResponse(response, `the body is JSON but not an object (${type})`, bytes, redact);
+  return parsed;
+}
+
+/** The whole body, or undefined (and the body released) once it passes `maxBytes`. */
+async function readUpTo(body: ReadableStream<Uint8Array>, maxBytes: number, response: AxiosResponse): Promise<Uint8Array | undefined> {
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await body.cancel();
+    return undefined;
+  }
+  const reader = byteReader(body);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); chunk !== undefined; chunk = await reader.read()) {
+    size += chunk.length;
+    chunks.push(chunk);
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+  }
+  return concatBytes(chunks);
+}
+
+/**
+ * The response body with its Content-Encoding removed (by the platform: zlib on Node). A fetch
+ * runtime hands the body over decoded already. A decoding failure is an UnexpectedResponseError; a
+ * failure of the connection underneath passes through as it is.
+ */
+function decodedBody(response: AxiosResponse, platform: Platform, redact?: Redact): ByteSource {
+  const raw = response.data as ByteSource;
+  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity' || isWebReadableStream(raw)) return raw;
+  const decoded = platform.decodeBody?.(raw, encoding, (problem) => unexpectedResponse(response, problem, undefined, redact));
+  if (!decoded) {
+    discardBody(raw);
+    throw unexpectedResponse(response, `the body has Content-Encoding ${JSON.stringify(encoding)}, which this client does not decode`, undefined, redact);
+  }
+  return decoded;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 import axiosRetry, { isNetworkError } from 'axios-retry';
-import { plainHeaders, type ResponseHeaders } from './errors';
+import { internalOf, plainHeaders, requestWasSent, type ResponseHeaders } from './errors';
 import { MultipartForm } from './multipart';
 import { discardBody, isStreamBody } from './response-body';
 import { requestIdOf } from './response-meta';
@@ -40,13 +40,15 @@ export interface RetryOptions {
  * interceptor, which must see only the final failure):
  * - retried: 408, 409, 429, every status >= 500, and connection failures (refused, reset, DNS
  *   hiccups); never a timeout, an abort, or any other status;
+ * - a connection failure after the whole request was sent is retried too (the server may have
+ *   processed it already), unless the call set `retryAfterSent: false`;
  * - a multipart upload is retried by encoding its form again (see MultipartForm); a body that is
  *   any other stream, or a form holding a caller's stream, is never retried, as it has been
  *   consumed. Streamed responses are never retried once they resolve: retries happen
  *   only before the response reaches the caller;
  * - wait: the server's `retry-after-ms`, `Retry-After` (seconds or HTTP date) or, after a 429,
- *   `x-ratelimit-reset` (seconds); otherwise exponential backoff with jitter; never above
- *   `maxRetryDelay`.
+ *   `x-ratelimit-reset` (seconds), read strictly (see serverSuggestedDelay); otherwise exponential
+ *   backoff with jitter; never above `maxRetryDelay`.
  * `RequestOptions.maxRetries` overrides `maxRetries` per call through the `axios-retry` config key.
  */
 export function installRetries(instance: AxiosInstance, options: RetryOptions): void {
@@ -80,7 +82,12 @@ export function installRetries(instance: AxiosInstance, options: RetryOptions): 
 export function isRetryableFailure(error: AxiosError): boolean {
   const body: unknown = error.config?.data;
   if (body instanceof MultipartForm ? !body.replayable : isStreamBody(body)) return false;
-  if (!error.response) return isNetworkError(error);
+  // An upload source that failed (a file that cannot be read, a stream destroyed) would fail again.
+  if (body instanceof MultipartForm && body.failedSource) return false;
+  if (!error.response) {
+    if (internalOf(error.config).togetherRetryAfterSent === false && requestWasSent(error.request)) return false;
+    return isNetworkError(error);
+  }
   const { status } = error.response;
   return RETRIED_STATUSES.has(status) || status >= 500;
 }
@@ -98,28 +105,57 @@ export function retryDelayFor(
 }
 
 /**
- * The wait the server asked for, in ms: `retry-after-ms`, then `Retry-After` (seconds or an HTTP
- * date), then, after a 429, Together's `x-ratelimit-reset` (seconds; a Unix time is accepted too).
+ * The wait the server asked for, in ms: `retry-after-ms`, then `Retry-After`, then, after a 429,
+ * Together's `x-ratelimit-reset` (seconds; a Unix time is accepted too). Each is read strictly: a
+ * non-negative integer, or for `Retry-After` an HTTP-date in one of the three forms of RFC 9110.
+ * Anything else (`0x10`, `1e3`, `1.5`, `x 5`, an empty value) is ignored, leaving normal backoff.
  */
 export function serverSuggestedDelay(headers: ResponseHeaders, status: number | undefined, now = Date.now()): number | undefined {
-  const milliseconds = numberOf(headers['retry-after-ms']);
+  const milliseconds = integerOf(headers['retry-after-ms']);
   if (milliseconds !== undefined) return milliseconds;
   const retryAfter = headers['retry-after'];
   if (retryAfter !== undefined) {
-    const seconds = numberOf(retryAfter);
+    const seconds = integerOf(retryAfter);
     if (seconds !== undefined) return seconds * 1000;
-    const date = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
+    const date = httpDate(retryAfter, now);
+    if (date !== undefined) return Math.max(0, date - now);
   }
-  const reset = status === 429 ? numberOf(headers['x-ratelimit-reset']) : undefined;
+  const reset = status === 429 ? integerOf(headers['x-ratelimit-reset']) : undefined;
   if (reset !== undefined) return reset > 1e9 ? Math.max(0, reset * 1000 - now) : reset * 1000;
   return undefined;
 }
 
-function numberOf(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const number = Number(value);
-  return Number.isFinite(number) && number >= 0 ? number : undefined;
+function integerOf(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+
+/** An HTTP-date (RFC 9110, section 5.6.7) as a time in ms, or undefined when `value` is not one. */
+function httpDate(value: string, now = Date.now()): number | undefined {
+  let parts: [day: string, month: string, year: string, hour: string, minute: string, second: string] | undefined;
+  let match = IMF_FIXDATE.exec(value);
+  if (match) parts = [match[1], match[2], match[3], match[4], match[5], match[6]];
+  else if ((match = RFC850_DATE.exec(value))) parts = [match[1], match[2], match[3], match[4], match[5], match[6]];
+  else if ((match = ASCTIME_DATE.exec(value))) parts = [match[2], match[1], match[6], match[3], match[4], match[5]];
+  if (!parts) return undefined;
+  const [day, month, hour, minute, second] = [Number(parts[0]), MONTHS.indexOf(parts[1]), Number(parts[3]), Number(parts[4]), Number(parts[5])];
+  let year = Number(parts[2]);
+  if (parts[2].length === 2) {
+    // RFC 9110: a two-digit year more than 50 years ahead is the most recent past year with those digits.
+    const thisYear = new Date(now).getUTCFullYear();
+    year += Math.floor(thisYear / 100) * 100;
+    if (year > thisYear + 50) year -= 100;
+  }
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  const time = Date.UTC(year, month, day, hour, minute, second);
+  // Date.UTC rolls 31 Feb over into March: such a date is not valid.
+  return new Date(time).getUTCDate() === day ? time : undefined;
 }
 
 function retriesOf(config: AxiosRequestConfig, options: RetryOptions): number {

@@ -5,6 +5,8 @@ import { APIUserAbortError, StreamError, toTogetherError, userAbortError } from 
 
 /** The `data` of the event that ends a speech stream. */
 export const STREAM_DONE_SENTINEL = '[DONE]';
+/** The most characters of one event held while waiting for its end. */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /**
  * Decodes the server-sent events of a streamed `/audio/speech` response into the PCM bytes they
@@ -13,8 +15,10 @@ export const STREAM_DONE_SENTINEL = '[DONE]';
  * Each event's data is JSON holding an `audio.tts.chunk`. The spec describes it wrapped as
  * `{"data": {object, model, b64}}` (AudioSpeechStreamEvent); the chunk is also accepted unwrapped at
  * the top level, since that is the other shape Together's servers and SDKs have used. The stream
- * must end with `data: [DONE]`: a malformed event, an `error` event, or a body that ends (or
- * breaks off) before the sentinel raises StreamError.
+ * must end with `data: [DONE]`: a malformed event, an `error` event, an event larger than
+ * MAX_EVENT_CHARS, or a body that ends (or breaks off) before the sentinel raises StreamError. An
+ * event with empty data (`data:`, a keep-alive) carries no audio and is skipped. Line ends may be
+ * LF, CRLF or a lone CR; the parser is flushed when the body ends, so a last event is never lost.
  *
  * When iteration stops the socket is always released: after `[DONE]` the rest of the body is
  * drained so the keep-alive connection can be reused; on failure, or when the consumer breaks out
@@ -27,8 +31,13 @@ export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, sign
   let sawDone = false;
   let failure: Error | undefined;
   const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onError(error) {
+      if (error.type !== 'max-buffer-size-exceeded') return;
+      failure ??= new StreamError(`A speech stream event is larger than ${MAX_EVENT_CHARS / 1024 / 1024} MiB, the most this client holds; the stream was closed.`);
+    },
     onEvent(event) {
-      if (sawDone || failure) return;
+      if (sawDone || failure || event.data.trim() === '') return;
       if (event.data === STREAM_DONE_SENTINEL) {
         sawDone = true;
         return;
@@ -41,6 +50,7 @@ export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, sign
     },
   });
   const text = new TextDecoder();
+  let lastText = '';
   const reader = byteReader(body);
   let released = false;
   const abort = () => {
@@ -51,7 +61,9 @@ export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, sign
   try {
     if (signal?.aborted) throw userAbortError(signal);
     for (let chunk = await reader.read(); chunk !== undefined; chunk = await reader.read()) {
-      parser.feed(text.decode(chunk, { stream: true }));
+      const piece = text.decode(chunk, { stream: true });
+      parser.feed(piece);
+      if (piece !== '') lastText = piece;
       while (decoded.length > 0) yield decoded.shift() as Uint8Array;
       if (failure) throw failure;
       if (sawDone) {
@@ -61,7 +73,12 @@ export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, sign
       }
     }
     if (signal?.aborted) throw userAbortError(signal);
-    parser.feed(text.decode());
+    const rest = text.decode();
+    parser.feed(rest);
+    // A lone CR at the very end might have been the first half of a CRLF, so the parser still
+    // waits for the next character: the end of the body completes that line end, or the last
+    // event (normally [DONE]) would be lost.
+    if ((rest || lastText).endsWith('\r')) parser.feed('\n');
     while (decoded.length > 0) yield decoded.shift() as Uint8Array;
     if (failure) throw failure;
     if (!sawDone) throw new StreamError(`The speech stream ended without data: ${STREAM_DONE_SENTINEL}; the audio may be truncated.`);

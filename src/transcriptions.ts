@@ -56,16 +56,16 @@ export class Transcriptions {
   create(params: TranscriptionCreateParams & PlainJson, options?: RequestOptions): APIPromise<AudioTranscriptionJsonResponse>;
   create(params: TranscriptionCreateParams, options?: RequestOptions): APIPromise<AudioTranscriptionResponse>;
   create(params: TranscriptionCreateParams, options?: RequestOptions): APIPromise<AudioTranscriptionResponse> {
+    const file = prepareUpload(params, this.platform, () => {
+      validateAudioToText('transcription', params);
+      validateSpeakers(params);
+    });
     return new APIPromise(
-      async (responseType) => {
-        validateAudioToText('transcription', params);
-        validateSpeakers(params);
-        const file = await uploadFile(params, this.platform);
-        return this.audio.audioTranscriptions(
-          { ...generatedFields(params), file, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
+      async (responseType) =>
+        this.audio.audioTranscriptions(
+          { ...generatedFields(params), file: await file, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
           uploadConfig(options, responseType),
-        );
-      },
+        ),
       (response) => response.data as AudioTranscriptionResponse,
       options,
     );
@@ -83,12 +83,9 @@ export class Translations {
   create(params: TranslationCreateParams & PlainJson, options?: RequestOptions): APIPromise<AudioTranslationJsonResponse>;
   create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse>;
   create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse> {
+    const file = prepareUpload(params, this.platform, () => validateAudioToText('translation', params));
     return new APIPromise(
-      async (responseType) => {
-        validateAudioToText('translation', params);
-        const file = await uploadFile(params, this.platform);
-        return this.audio.audioTranslations({ ...generatedFields(params), file }, uploadConfig(options, responseType));
-      },
+      async (responseType) => this.audio.audioTranslations({ ...generatedFields(params), file: await file }, uploadConfig(options, responseType)),
       (response) => response.data as AudioTranslationResponse,
       options,
     );
@@ -115,8 +112,18 @@ function uploadConfig(options: RequestOptions | undefined, responseType: Respons
   return { ...toAxiosConfig(options), maxRedirects: 0, ...(responseType && { responseType }) };
 }
 
-async function uploadFile(params: AudioToTextParams, platform: Platform): Promise<AudioTranscriptionRequestFile> {
-  return (await toUploadSource(params.file, platform)) as unknown as AudioTranscriptionRequestFile;
+/**
+ * Checks the parameters and the file at the call, not when the request is sent: what the caller
+ * handed over is judged as it was then (a stream destroyed later fails the upload instead). The
+ * outcome, an error included, is delivered when the call is awaited.
+ */
+function prepareUpload(params: AudioToTextParams, platform: Platform, validate: () => void): Promise<AudioTranscriptionRequestFile> {
+  const prepared = (async () => {
+    validate();
+    return (await toUploadSource(params.file, platform)) as unknown as AudioTranscriptionRequestFile;
+  })();
+  prepared.catch(() => undefined);
+  return prepared;
 }
 
 function validateAudioToText(kind: string, params: AudioToTextParams): void {

@@ -2,6 +2,7 @@ import axios, { AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig
 import { isWebReadableStream } from './bytes';
 import { MultipartForm } from './multipart';
 import type { Platform } from './platform';
+import { isStreamBody } from './response-body';
 
 /** axios's http adapter where Node's http exists (Node, Bun, Deno), its fetch adapter elsewhere (browsers, workers). */
 const ADAPTERS = ['http', 'fetch'];
@@ -15,6 +16,9 @@ export function transportFor(platform: Platform): AxiosAdapter {
   return async (config: InternalAxiosRequestConfig) => {
     const send = axios.getAdapter(ADAPTERS, config);
     const form: unknown = config.data;
+    if (platform.uploadTransport && !config.transport && (form instanceof MultipartForm || isStreamBody(form))) {
+      config.transport = platform.uploadTransport(config.timeout);
+    }
     if (!(form instanceof MultipartForm)) return send(config);
     const headers = AxiosHeaders.from(config.headers);
     headers.set('Content-Type', form.contentType);

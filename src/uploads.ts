@@ -12,15 +12,48 @@ import type { Platform } from './platform';
  */
 export type Uploadable = string | URL | Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
+/** A stream part of an upload that failed: what it was, and how. */
+export interface FailedSource {
+  /** The part described for a message: `file "a.wav"`, or `a PassThrough given as "file"`. */
+  source: string;
+  /** The stream's error, or ERR_STREAM_PREMATURE_CLOSE when it was destroyed without one. */
+  error: Error;
+}
+
+/**
+ * The file to upload could not be read: a path that does not exist or cannot be read, or a stream
+ * that errored or was destroyed before its end. A local failure, so never retried; `source` names
+ * the file or stream and `cause` is the underlying error.
+ */
+export class UploadSourceError extends TogetherAudioError {
+  override name = 'UploadSourceError';
+  constructor(
+    message: string,
+    readonly source: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  /** The error for a stream part of an upload that failed while being sent. */
+  static of({ source, error }: FailedSource): UploadSourceError {
+    const premature = (error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+    const message = premature
+      ? `The upload source, ${source}, was destroyed before its end; the upload was cancelled.`
+      : `Reading the upload source, ${source}, failed: ${error.message}`;
+    return new UploadSourceError(message, source, { cause: error });
+  }
+}
+
 /** An upload path that does not exist or is not a regular file. */
-export class UploadFileError extends TogetherAudioError {
+export class UploadFileError extends UploadSourceError {
   override name = 'UploadFileError';
   constructor(
     message: string,
     readonly path: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message, `file ${JSON.stringify(path)}`, options);
   }
 }
 
@@ -33,6 +66,8 @@ export class UploadSource {
   constructor(
     private readonly body: Blob | Uint8Array | (() => ByteSource),
     readonly filename: string,
+    /** What the bytes come from, for a message: `file "a.wav"`, `a Blob`, `a PassThrough`. */
+    readonly description: string,
     readonly contentType: string,
     /** Bytes, when known before reading. */
     readonly size: number | undefined,
@@ -84,23 +119,24 @@ export async function toUploadSource(input: Uploadable, platform: Platform): Pro
 /** The UploadSource for bytes, a Blob or a stream; undefined for anything else. Throws for a stream that cannot be read. */
 export function bytesSource(input: unknown): UploadSource | undefined {
   if (input instanceof UploadSource) return input;
-  if (input instanceof Uint8Array) return new UploadSource(input, DEFAULT_UPLOAD_FILENAME, 'application/octet-stream', input.length, true);
+  if (input instanceof Uint8Array) return new UploadSource(input, DEFAULT_UPLOAD_FILENAME, `a ${input.constructor.name}`, 'application/octet-stream', input.length, true);
   if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
   if (typeof Blob !== 'undefined' && input instanceof Blob) {
     const name = (input as { name?: unknown }).name;
     const filename = typeof name === 'string' && name !== '' ? name : DEFAULT_UPLOAD_FILENAME;
-    return new UploadSource(input, filename, input.type || 'application/octet-stream', input.size, true);
+    return new UploadSource(input, filename, `a ${input.constructor.name}`, input.type || 'application/octet-stream', input.size, true);
   }
   if (isWebReadableStream(input)) {
     if (input.locked) throw new TypeError('Cannot upload a ReadableStream that is locked (already being read).');
-    return streamSource(input, DEFAULT_UPLOAD_FILENAME);
+    return streamSource(input, DEFAULT_UPLOAD_FILENAME, 'a ReadableStream');
   }
   if (isNodeReadable(input)) {
     const state = input as { readableEnded?: boolean; destroyed?: boolean; path?: unknown };
     if (state.readableEnded || state.destroyed) throw new TypeError('Cannot upload a stream that has already ended or been destroyed.');
-    return streamSource(input, typeof state.path === 'string' ? baseName(state.path) : DEFAULT_UPLOAD_FILENAME);
+    if (typeof state.path === 'string') return streamSource(input, baseName(state.path), `file ${JSON.stringify(state.path)}`);
+    return streamSource(input, DEFAULT_UPLOAD_FILENAME, `a ${input.constructor?.name || 'stream'}`);
   }
-  if (isAsyncIterable(input)) return streamSource(input, DEFAULT_UPLOAD_FILENAME);
+  if (isAsyncIterable(input)) return streamSource(input, DEFAULT_UPLOAD_FILENAME, 'an async iterable');
   return undefined;
 }
 
@@ -113,8 +149,8 @@ function openFile(path: string | URL, platform: Platform): Promise<UploadSource>
   return platform.openFile(path);
 }
 
-function streamSource(stream: ByteSource, filename: string): UploadSource {
-  return new UploadSource(() => stream, filename, 'application/octet-stream', undefined, false);
+function streamSource(stream: ByteSource, filename: string, description: string): UploadSource {
+  return new UploadSource(() => stream, filename, description, 'application/octet-stream', undefined, false);
 }
 
 async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

@@ -181,14 +181,14 @@ describe('speech.stream', () => {
     expect(inspect(error, { depth: 10 })).not.toContain(API_KEY);
   });
 
-  it('raises StreamError when a 200 response is not an event stream', async () => {
+  it('refuses a 200 response that is not an event stream', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readJson(req);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
 
-    await expect(collect(client.speech.stream(request))).rejects.toThrow(/Expected a text\/event-stream response/);
+    await expect(collect(client.speech.stream(request))).rejects.toThrow(/expected text\/event-stream but got application\/json/);
   });
 
   it('surfaces an error status as the typed API error', async () => {

@@ -2,8 +2,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import type { ByteSource } from '../bytes';
 import type { Platform } from '../platform';
 import { baseName, UploadFileError, UploadSource } from '../uploads';
 
@@ -21,7 +24,72 @@ export const nodePlatform: Platform = {
   },
   openFile,
   streamBody: (body) => Readable.from(body, { objectMode: false }),
+  decodeBody,
+  uploadTransport,
 };
+
+/**
+ * Decoders for Content-Encoding. Each passes on what it has as data arrives (so events stream), but
+ * finishes strictly: a stream that ends before its end marker fails instead of yielding what was
+ * decoded so far. `deflate` is the zlib format (RFC 9110); raw deflate fails as corrupt.
+ */
+const DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
+  gzip: () => zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH }),
+  'x-gzip': () => zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH }),
+  deflate: () => zlib.createInflate({ flush: zlib.constants.Z_SYNC_FLUSH }),
+  br: () => zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH }),
+};
+
+/** The body with its Content-Encoding removed; a failure of the connection underneath passes through as it is. */
+function decodeBody(source: ByteSource, encoding: string, corrupt: (problem: string) => Error): ByteSource | undefined {
+  const create = DECODERS[encoding];
+  if (!create) return undefined;
+  const raw = source instanceof Readable ? source : Readable.from(source as AsyncIterable<unknown>);
+  const decoder = create();
+  const output = new PassThrough();
+  let upstreamFailed = false;
+  raw.once('error', (error) => {
+    upstreamFailed = true;
+    output.destroy(error);
+  });
+  decoder.once('error', (error) => {
+    if (upstreamFailed) return;
+    raw.destroy();
+    output.destroy(corrupt(`the ${encoding}-encoded body is truncated or corrupt (${error.message})`));
+  });
+  output.once('close', () => {
+    if (!raw.destroyed) raw.destroy();
+    if (!decoder.destroyed) decoder.destroy();
+  });
+  raw.pipe(decoder).pipe(output);
+  return output;
+}
+
+/**
+ * The transport of a request whose body is a stream (an upload). axios times such a request by the
+ * wall clock until the response headers arrive, which kills a long upload whose bytes are still
+ * flowing. With this transport only Node's socket timeout applies, which axios sets from `timeout`
+ * and which measures inactivity: no byte sent or received for that long. The connect phase, which
+ * that timer does not cover, is bounded by `timeout` here.
+ */
+function uploadTransport(timeoutMs: number | undefined) {
+  return {
+    request(options: http.RequestOptions, onResponse: (response: http.IncomingMessage) => void): http.ClientRequest {
+      const request = (options.protocol === 'https:' ? https : http).request(options, onResponse);
+      if (timeoutMs) {
+        request.once('socket', (socket: Socket) => {
+          if (!socket.connecting) return;
+          // Handled by axios like its own timeout.
+          const timer = setTimeout(() => request.emit('timeout'), timeoutMs);
+          const clear = () => clearTimeout(timer);
+          socket.once('connect', clear);
+          request.once('close', clear);
+        });
+      }
+      return request;
+    },
+  };
+}
 
 /**
  * A path (or file: URL) to upload, checked with `stat` here, before any network I/O; its bytes are
@@ -40,5 +108,5 @@ async function openFile(location: string | URL): Promise<UploadSource> {
   if (!info.isFile()) {
     throw new UploadFileError(`Audio file ${JSON.stringify(path)} is not a regular file${info.isDirectory() ? ' (it is a directory)' : ''}.`, path);
   }
-  return new UploadSource(() => createReadStream(path), baseName(path), 'application/octet-stream', info.size, true);
+  return new UploadSource(() => createReadStream(path), baseName(path), `file ${JSON.stringify(path)}`, 'application/octet-stream', info.size, true);
 }
