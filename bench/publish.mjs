@@ -1,13 +1,10 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { machineLine } from './machine.mjs';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
 const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-const README = path.join(ROOT, 'README.md');
-const SECTION_START = '<!-- section: benchmarks -->';
-const SECTION_END = '<!-- /section: benchmarks -->';
-const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 2.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave these docs alone).';
+const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 2.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave this page alone).';
 
 function methodNotes(config, apis) {
   return [
@@ -39,15 +36,4 @@ export async function writeBenchmarksDoc({ markdownTable, footprintTable, machin
   await mkdir(path.dirname(DOC), { recursive: true });
   await writeFile(DOC, text);
   return DOC;
-}
-
-/** Replaces only the README's benchmarks section, re-reading the file right before writing. */
-export async function updateReadmeSection({ markdownTable, machine }) {
-  const readme = await readFile(README, 'utf8');
-  const start = readme.indexOf(SECTION_START);
-  const end = readme.indexOf(SECTION_END);
-  if (start === -1 || end < start) throw new Error(`README.md has no ${SECTION_START} … ${SECTION_END} section`);
-  const section = `${SECTION_START}\n## Benchmarks\n\n${HOW_TO_RUN} Results from ${machine.date} on ${machineLine(machine)} (details and method in [docs/benchmarks.md](docs/benchmarks.md)):\n\n${markdownTable}\n`;
-  await writeFile(README, readme.slice(0, start) + section + readme.slice(end));
-  return README;
 }

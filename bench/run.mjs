@@ -1,12 +1,13 @@
-// `npm run bench`: compares this package with raw node:http, plain axios and together-ai against a
-// local server, prints the table and, for a default-sized run, publishes it to docs/ and the README.
+// `npm run bench`: measures the footprint of this package, together-ai and openai, then compares
+// this package with raw node:http, plain axios and together-ai against a local server; prints the
+// tables and, for a default-sized run, publishes them to docs/benchmarks.md.
 import { benchConfig, isDefaultRun } from './config.mjs';
 import { CLIENTS } from './clients/index.mjs';
 import { footprintTable, measureFootprint } from './footprint.mjs';
 import { describeMachine } from './machine.mjs';
 import { metricRows } from './metrics.mjs';
 import { preparePayloads } from './payloads.mjs';
-import { updateReadmeSection, writeBenchmarksDoc } from './publish.mjs';
+import { writeBenchmarksDoc } from './publish.mjs';
 import { apisUsed, buildTable, failures, missedTargetNotes, renderMarkdown, renderText } from './report.mjs';
 import { combineRounds } from './rounds.mjs';
 import { runCaseInChild } from './run-case.mjs';
@@ -70,9 +71,9 @@ async function main() {
 
   if (isDefaultRun()) {
     const published = { markdownTable: renderMarkdown(table), footprintTable: renderMarkdown(footprint), machine, config, apis: apisUsed(results), failures: failed, notes };
-    console.log(`Wrote ${await writeBenchmarksDoc(published)} and the benchmarks section of ${await updateReadmeSection(published)}.`);
+    console.log(`Wrote ${await writeBenchmarksDoc(published)}.`);
   } else {
-    console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md and the README are left alone.');
+    console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md is left alone.');
   }
   if (failed.length) process.exitCode = 1;
 }
