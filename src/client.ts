@@ -105,7 +105,7 @@ export class TogetherAudio {
     const voices = new VoicesApi(configuration, this.baseURL, instance);
     internals.set(this, { axios: instance, configuration, audio, voices });
     this.voices = new Voices(voices);
-    this.speech = new Speech(audio);
+    this.speech = new Speech(audio, platform);
     this.transcriptions = new Transcriptions(audio, platform);
     this.translations = new Translations(audio, platform);
   }

@@ -19,6 +19,8 @@ export interface Platform {
    * returned stream with `corrupt(problem)`.
    */
   readonly decodeBody?: (raw: ByteSource, encoding: string, corrupt: (problem: string) => Error) => ByteSource | undefined;
+  /** A faster base64 decoder than the portable one, with the same contract: undefined for text that is not base64. */
+  readonly decodeBase64?: (text: string) => Uint8Array | undefined;
   /** The transport of a request that uploads a stream, for a timeout that measures inactivity rather than the whole upload. */
   readonly uploadTransport?: (timeoutMs: number | undefined) => unknown;
 }

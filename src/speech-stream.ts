@@ -26,7 +26,11 @@ export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
  * abort before the response does); any other failure of the body, a timeout included, is a
  * StreamError whose `cause` says what happened.
  */
-export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* decodeSpeechEvents(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+  base64: (text: string) => Uint8Array | undefined = decodeBase64,
+): AsyncGenerator<Uint8Array, void, undefined> {
   const decoded: Uint8Array[] = [];
   let sawDone = false;
   let failure: Error | undefined;
@@ -43,7 +47,7 @@ export async function* decodeSpeechEvents(body: ReadableStream<Uint8Array>, sign
         return;
       }
       try {
-        decoded.push(pcmOf(event));
+        decoded.push(pcmOf(event, base64));
       } catch (error) {
         failure = error as Error;
       }
@@ -120,7 +124,7 @@ async function drainRest(reader: ByteReader): Promise<boolean> {
   }
 }
 
-function pcmOf(event: EventSourceMessage): Uint8Array {
+function pcmOf(event: EventSourceMessage, base64: (text: string) => Uint8Array | undefined): Uint8Array {
   let payload: unknown;
   try {
     payload = JSON.parse(event.data);
@@ -129,7 +133,7 @@ function pcmOf(event: EventSourceMessage): Uint8Array {
   }
   const serverError = errorMessageOf(payload);
   if (serverError !== undefined) throw new StreamError(`The server reported an error mid-stream: ${serverError}`);
-  const pcm = pcmOfChunk(payload);
+  const pcm = pcmOfChunk(payload, base64);
   if (pcm === undefined) {
     throw new StreamError(`Malformed speech stream event: no audio.tts.chunk with a base64 "b64" field: ${preview(event.data)}`);
   }
@@ -137,10 +141,10 @@ function pcmOf(event: EventSourceMessage): Uint8Array {
 }
 
 /** The bytes of a chunk wrapped in `data` (as the spec describes) or at the top level. */
-function pcmOfChunk(payload: unknown): Uint8Array | undefined {
+function pcmOfChunk(payload: unknown, base64: (text: string) => Uint8Array | undefined): Uint8Array | undefined {
   if (!isObject(payload)) return undefined;
   const chunk = (isObject(payload.data) ? payload.data : payload) as Partial<AudioSpeechStreamChunk>;
-  return typeof chunk.b64 === 'string' ? decodeBase64(chunk.b64) : undefined;
+  return typeof chunk.b64 === 'string' ? base64(chunk.b64) : undefined;
 }
 
 function errorMessageOf(payload: unknown): string | undefined {

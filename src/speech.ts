@@ -6,6 +6,7 @@ import { StreamError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import { decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, type PcmFormat } from './pcm-format';
+import type { Platform } from './platform';
 import { responseMeta } from './response-meta';
 
 /** Options of the streamed speech methods. */
@@ -24,7 +25,10 @@ export interface SpeechStream extends AsyncIterable<Uint8Array> {
 
 /** `together.speech`: text to speech, whole, as a byte stream, or as streamed PCM. */
 export class Speech {
-  constructor(private readonly audio: AudioApi) {}
+  constructor(
+    private readonly audio: AudioApi,
+    private readonly platform: Platform,
+  ) {}
 
   /**
    * The encoded audio (`response_format`, default wav) as one Uint8Array, byte for byte. For the
@@ -70,7 +74,7 @@ export class Speech {
     const response = await this.requestBody(request, options);
     options.onResponse?.(responseMeta(response));
     // The client has already refused a body that is not an event stream (see response-body.ts).
-    yield* decodeSpeechEvents(response.data, options.signal);
+    yield* decodeSpeechEvents(response.data, options.signal, this.platform.decodeBase64);
   }
 
   private requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<ReadableStream<Uint8Array>>> {

@@ -1,4 +1,4 @@
-import axios, { AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosError, AxiosHeaders, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { isWebReadableStream } from './bytes';
 import { MultipartForm } from './multipart';
 import type { Platform } from './platform';
@@ -19,7 +19,7 @@ export function transportFor(platform: Platform): AxiosAdapter {
     if (platform.uploadTransport && !config.transport && (form instanceof MultipartForm || isStreamBody(form))) {
       config.transport = platform.uploadTransport(config.timeout);
     }
-    if (!(form instanceof MultipartForm)) return send(config);
+    if (!(form instanceof MultipartForm)) return sendTimed(send, config);
     const headers = AxiosHeaders.from(config.headers);
     headers.set('Content-Type', form.contentType);
     config.headers = headers;
@@ -34,9 +34,59 @@ export function transportFor(platform: Platform): AxiosAdapter {
     // comes back in a response or an error (and that a retry resends) holds the form again.
     config.data = data;
     try {
-      return await send(config);
+      return await sendTimed(send, config);
     } finally {
       config.data = form;
     }
   };
+}
+
+let httpAdapterPresent: boolean | undefined;
+
+/** Whether this runtime's axios has its http adapter (its browser build, used by bundlers for browsers and workers, has not). */
+function hasHttpAdapter(): boolean {
+  if (httpAdapterPresent === undefined) {
+    try {
+      axios.getAdapter('http');
+      httpAdapterPresent = true;
+    } catch {
+      httpAdapterPresent = false;
+    }
+  }
+  return httpAdapterPresent;
+}
+
+/**
+ * axios's fetch adapter keeps its `timeout` running until the body has been read, so a streamed
+ * response longer than the timeout (speech read over a minute) would be cut off. There the timeout
+ * bounds only the wait for the headers, as on Node; the body's silences are bounded by the
+ * response guard (response-body.ts). The http adapter needs nothing of this.
+ */
+async function sendTimed(send: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+  const { timeout, signal } = config;
+  if (!timeout || hasHttpAdapter()) return send(config);
+  const headersDue = new AbortController();
+  const forward = () => headersDue.abort((signal as AbortSignal).reason);
+  const userSignal = signal as AbortSignal | undefined;
+  if (userSignal?.aborted) forward();
+  userSignal?.addEventListener('abort', forward, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    headersDue.abort();
+  }, timeout);
+  config.timeout = 0;
+  config.signal = headersDue.signal;
+  try {
+    return await send(config);
+  } catch (error) {
+    if (timedOut && !userSignal?.aborted) throw new AxiosError(`timeout of ${timeout}ms exceeded`, AxiosError.ETIMEDOUT, config);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    userSignal?.removeEventListener('abort', forward);
+    // The caller's settings again, for the response guard, the error mapping and a retry.
+    config.timeout = timeout;
+    config.signal = signal;
+  }
 }

@@ -13,7 +13,7 @@ export class TogetherAudio extends CoreTogetherAudio {
   protected static override platform: Platform = nodePlatform;
 
   /** Text to speech: whole, streamed PCM, a Node Readable, or straight to a (WAV) file. */
-  override readonly speech: NodeSpeech = new NodeSpeech(clientInternals(this).audio);
+  override readonly speech: NodeSpeech = new NodeSpeech(clientInternals(this).audio, nodePlatform);
   /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
   readonly realtime: Realtime;
 

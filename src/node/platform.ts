@@ -26,7 +26,18 @@ export const nodePlatform: Platform = {
   streamBody: (body) => Readable.from(body, { objectMode: false }),
   decodeBody,
   uploadTransport,
+  decodeBase64,
 };
+
+/**
+ * Node's native decoder. It skips characters that are not base64 instead of failing, which would
+ * show as missing bytes, so the length is checked (cheaper than a regex over the text).
+ */
+function decodeBase64(text: string): Uint8Array | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  const digits = text.length - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+  return bytes.length === Math.floor((digits * 3) / 4) ? bytes : undefined;
+}
 
 /**
  * Decoders for Content-Encoding. Each passes on what it has as data arrives (so events stream), but

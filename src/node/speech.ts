@@ -30,13 +30,9 @@ export class NodeSpeech extends Speech {
     return this.encoded(request, options, asBuffer);
   }
 
-  /** Streamed speech as PCM Buffers; see Speech.stream. */
+  /** Streamed speech as PCM Buffers (the Node platform decodes into Buffers); see Speech.stream. */
   override stream(request: AudioSpeechRequest, options?: SpeechStreamOptions): NodeSpeechStream {
-    const speech = super.stream(request, options);
-    return {
-      format: speech.format,
-      [Symbol.asyncIterator]: () => buffers(speech[Symbol.asyncIterator]()),
-    };
+    return super.stream(request, options) as NodeSpeechStream;
   }
 
   /**
@@ -86,18 +82,6 @@ export class NodeSpeech extends Speech {
     requirePath(path);
     const speech = this.stream(request, options);
     return writeWavFile(path, speech, speech.format);
-  }
-}
-
-async function* buffers(chunks: AsyncIterator<Uint8Array>): AsyncGenerator<Buffer, void, undefined> {
-  yield* mapped(chunks);
-}
-
-async function* mapped(chunks: AsyncIterator<Uint8Array>): AsyncGenerator<Buffer, void, undefined> {
-  try {
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield asBuffer(next.value);
-  } finally {
-    await chunks.return?.();
   }
 }
 

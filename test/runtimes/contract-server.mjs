@@ -4,7 +4,7 @@
 import busboy from 'busboy';
 import { createHash } from 'node:crypto';
 import { startLocalServer } from '../support/local-server.cjs';
-import { API_KEY, BAD_VOICE, PCM_CHUNKS, SPEECH_BYTES, STALL_INPUT, VOICES, toBase64 } from './fixtures.mjs';
+import { API_KEY, BAD_VOICE, PCM_CHUNKS, SLOW_EVENTS, SLOW_GAP_MS, SLOW_INPUT, SPEECH_BYTES, STALL_INPUT, VOICES, toBase64 } from './fixtures.mjs';
 
 function cors(req) {
   return {
@@ -67,6 +67,14 @@ async function speech(req, res) {
     const timer = setTimeout(() => res.destroy(), 60_000);
     res.on('close', () => clearTimeout(timer));
     return;
+  }
+  if (request.input === SLOW_INPUT) {
+    for (let event = 0; event < SLOW_EVENTS; event++) {
+      if (res.destroyed) return;
+      res.write(sseEvent(chunks[event % chunks.length]));
+      await new Promise((resolve) => setTimeout(resolve, SLOW_GAP_MS));
+    }
+    return res.end('data: [DONE]\n\n');
   }
   for (const chunk of chunks) res.write(sseEvent(chunk));
   res.end('data: [DONE]\n\n');

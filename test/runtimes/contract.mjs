@@ -1,6 +1,6 @@
 // The runtime contract: the same calls, against the same local server, in every runtime of the
 // matrix (Node 20/22/24, Bun, Deno, Chromium, workerd). Web standards only.
-import { API_KEY, BAD_VOICE, PCM_CHUNKS, SPEECH_BYTES, STALL_INPUT, UPLOAD_BYTES, VOICES, sha256Hex } from './fixtures.mjs';
+import { API_KEY, BAD_VOICE, PCM_CHUNKS, SLOW_EVENTS, SLOW_GAP_MS, SLOW_INPUT, SPEECH_BYTES, STALL_INPUT, UPLOAD_BYTES, VOICES, sha256Hex } from './fixtures.mjs';
 
 const SPEECH = { model: 'cartesia/sonic', input: 'hello', voice: 'helpful woman' };
 
@@ -61,6 +61,12 @@ const cases = {
     if (chunks.length !== expected.length) throw new Error(`${chunks.length} chunks instead of ${expected.length}`);
     const problem = equalBytes(concat(chunks), concat(expected));
     if (problem) throw new Error(problem);
+  },
+  async 'a stream longer than the timeout, never silent that long, completes'(client) {
+    let chunks = 0;
+    const timeout = (SLOW_EVENTS * SLOW_GAP_MS) / 2;
+    for await (const _chunk of client.speech.stream({ ...SPEECH, input: SLOW_INPUT }, { timeout })) chunks++;
+    if (chunks !== SLOW_EVENTS) throw new Error(`${chunks} chunks instead of ${SLOW_EVENTS}`);
   },
   async 'upload from a Blob arrives byte-exact'(client) {
     await expectUpload(client, new File([UPLOAD_BYTES()], 'clip.wav', { type: 'audio/wav' }), 'clip.wav');

@@ -27,6 +27,10 @@ export const VOICES = {
 export const BAD_VOICE = 'no-such-voice';
 /** Speech text for which the server sends one event and then stalls, for the abort case. */
 export const STALL_INPUT = 'stall after the first chunk';
+/** Speech text for which the server sends SLOW_EVENTS events SLOW_GAP_MS apart: longer in all than the call's timeout, never silent that long. */
+export const SLOW_INPUT = 'slow but steady';
+export const SLOW_EVENTS = 8;
+export const SLOW_GAP_MS = 200;
 
 export async function sha256Hex(bytes) {
   const digest = await crypto.subtle.digest('SHA-256', bytes);
