@@ -8,6 +8,9 @@ export class Progress {
   readonly enabled: boolean;
   #lastDraw = 0;
   #shown = false;
+  /** The latest text, drawn or held back by the redraw limit. */
+  #latest: string | undefined;
+  #drawn: string | undefined;
 
   constructor(private readonly stream: NodeJS.WritableStream & { isTTY?: boolean }) {
     this.enabled = stream.isTTY === true;
@@ -16,18 +19,22 @@ export class Progress {
   /** Redraws the line, at most every 100 ms unless `force`. */
   update(text: string, force = false): void {
     if (!this.enabled) return;
+    this.#latest = text;
     const now = Date.now();
     if (!force && now - this.#lastDraw < REDRAW_MS) return;
     this.#lastDraw = now;
     this.#shown = true;
+    this.#drawn = text;
     this.stream.write(`\r${text}\x1b[K`);
   }
 
   /** Ends the status line (drawing `text` last) so later output starts on a fresh line. */
   done(text?: string): void {
-    if (text !== undefined) this.update(text, true);
+    const last = text ?? this.#latest;
+    if (last !== undefined && last !== this.#drawn) this.update(last, true);
     if (this.enabled && this.#shown) this.stream.write('\n');
     this.#shown = false;
+    this.#latest = this.#drawn = undefined;
   }
 
   /** A line of its own, e.g. the request id once a call has finished. */

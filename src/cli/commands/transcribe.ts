@@ -63,9 +63,13 @@ async function audioToText(context: Context, task: 'transcribe' | 'translate', c
     response_format: verbose ? 'verbose_json' : 'json',
   };
   if (verbose) params.timestamp_granularities = timestamps === 'word' ? ['segment', 'word'] : ['segment'];
+  const remote = REMOTE.test(input);
   const options = {
     onResponse: (meta: { requestId?: string }) => (requestId = meta.requestId),
-    onUploadProgress: (sent: number) => progress.update(`Uploading: ${formatBytes(sent)}${total ? ` of ${formatBytes(total)} (${Math.min(100, Math.round((100 * sent) / total))}%)` : ''}`),
+    // Only for a real upload shown on a terminal. The multipart framing adds a few hundred bytes to the file itself.
+    onUploadProgress: progress.enabled && !remote
+      ? (sent: number) => progress.update(`Uploading: ${total ? `${formatBytes(Math.min(sent, total))} of ${formatBytes(total)} (${Math.min(100, Math.round((100 * sent) / total))}%)` : formatBytes(sent)}`)
+      : undefined,
   };
   const api = await context.api();
   const result = task === 'transcribe' ? await api.transcribe({ ...params, diarize: values.diarize === true || undefined }, options) : await api.translate(params, options);
