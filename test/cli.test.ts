@@ -228,6 +228,9 @@ describe('exit codes', () => {
     expect((await run(local('transcribe', 'missing.wav'))).stderr).toMatch(/"missing\.wav" does not exist/);
     expect((await run(local('transcribe', 'missing.wav'))).code).toBe(3);
     expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
+    const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
+    expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
+    expect((await run(local('speak', 'hi', '--stream', '-o', 'no/such/dir/x.wav'))).code).toBe(3);
     expect(server.fake.requests).toHaveLength(0);
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();

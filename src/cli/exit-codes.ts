@@ -76,7 +76,7 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof APIError) return error.status >= 500 ? ExitCode.server : ExitCode.badInput;
   if (error instanceof RealtimeError) return realtimeExitCode(error);
   if (error instanceof StreamError || error instanceof RealtimeProtocolError) return ExitCode.server;
-  if (error instanceof BadInputError || error instanceof UploadFileError || error instanceof TypeError) return ExitCode.badInput;
+  if (error instanceof BadInputError || error instanceof UploadFileError || error instanceof TypeError || isFileSystemError(error)) return ExitCode.badInput;
   return ExitCode.failure;
 }
 
@@ -89,4 +89,10 @@ function realtimeExitCode(error: RealtimeError): ExitCode {
 
 function isParseArgsError(error: unknown): boolean {
   return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/** A file the command was pointed at could not be opened, read or written (ENOENT, EACCES, EISDIR...). */
+function isFileSystemError(error: unknown): boolean {
+  const { syscall, code } = (error ?? {}) as { syscall?: unknown; code?: unknown };
+  return typeof syscall === 'string' && typeof code === 'string' && /^(open|read|write|stat|lstat|scandir|mkdir|rename|unlink)$/.test(syscall);
 }
