@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseSync, type NodeCue } from 'subtitle';
@@ -7,7 +7,7 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { buildCli, runCli, runInPty, shellQuote, type CliResult } from './support/cli';
+import { buildCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
 import { sendError, sendJson } from './support/fake-together';
 import { parseWav } from './support/wav-reader';
 
@@ -117,7 +117,7 @@ describe('speak', () => {
 
   test('--play plays the audio through the first player on PATH, and says clearly when there is none', async () => {
     const bin = file('bin');
-    require('node:fs').mkdirSync(bin);
+    mkdirSync(bin);
     const log = file('played.log');
     writeFileSync(path.join(bin, 'aplay'), `#!/bin/sh\necho "$@" > ${shellQuote(log)}\ncat "$2" >> ${shellQuote(log)}.audio\n`);
     chmodSync(path.join(bin, 'aplay'), 0o755);
@@ -266,6 +266,33 @@ describe('exit codes', () => {
     const silent = await run(local('voices', '--timeout', '0.3'));
     expect(silent.code).toBe(7);
     expect(silent.stderr).toMatch(/timed out|timeout/i);
+  });
+
+  test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
+    let headersSent!: () => void;
+    const stalled = new Promise<void>((resolve) => (headersSent = resolve));
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.alloc(4096));
+      headersSent(); // and never ends
+    });
+    const { child, result } = startCli(cli.executable, local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
+    await stalled;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(file('partial.wav'))).toBe(true);
+    child.kill('SIGINT');
+    const interrupted = await result;
+    expect(interrupted.code).toBe(130);
+    expect(existsSync(file('partial.wav'))).toBe(false);
+  });
+});
+
+describe('the host', () => {
+  test('without --base-url the client resolves the host itself (TOGETHER_BASE_URL here; Together\'s own otherwise)', async () => {
+    const result = await run(['voices', '--json'], { env: env({ TOGETHER_BASE_URL: server.baseURL }) });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual(LOCAL_VOICES);
   });
 });
 

@@ -93,7 +93,7 @@ export class Api {
 
   async listVoices(options: RequestOptions = {}): Promise<ListVoicesResponse> {
     // The generated method takes axios options, so the request id is read from its response.
-    const response = await this.#client.voices.listVoices();
+    const response = await this.#client.voices.listVoices({ signal: options.signal });
     options.onResponse?.(responseMeta(response));
     return response.data;
   }

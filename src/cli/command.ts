@@ -14,12 +14,16 @@ export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C: the call under way stops and a partial output file is removed. */
+  signal?: AbortSignal;
 }
 
 export interface Context {
   io: Io;
   values: Values;
   positionals: string[];
+  /** Aborted when the user interrupts. */
+  signal: AbortSignal;
   /** On stderr, only when stderr is a terminal. */
   progress: Progress;
   /** The client, created on first use: the key is read only then, after the arguments are checked. */
@@ -70,6 +74,7 @@ export function createContext(io: Io, values: Values, positionals: string[], onK
     io,
     values,
     positionals,
+    signal: io.signal ?? new AbortController().signal,
     progress: new Progress(io.stderr),
     api: () => (api ??= connect(io, values, onKey)),
   };

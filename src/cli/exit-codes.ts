@@ -66,12 +66,17 @@ export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
 }
 
+/** The user interrupted a command that has no request to abort (a realtime session). */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError || isParseArgsError(error)) return ExitCode.usage;
   if (error instanceof KeyError || error instanceof MissingApiKeyError) return ExitCode.auth;
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return ExitCode.auth;
   if (error instanceof RateLimitError) return ExitCode.rateLimit;
-  if (error instanceof APIUserAbortError) return ExitCode.interrupted;
+  if (error instanceof APIUserAbortError || error instanceof InterruptedError) return ExitCode.interrupted;
   if (error instanceof APIConnectionError || error instanceof WaitTimeoutError) return ExitCode.connection;
   if (error instanceof APIError) return error.status >= 500 ? ExitCode.server : ExitCode.badInput;
   if (error instanceof RealtimeError) return realtimeExitCode(error);

@@ -64,7 +64,14 @@ if (require.main === module) {
     if (error.code === 'EPIPE') process.exit(ExitCode.ok);
     throw error;
   });
-  void main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
+  // The first Ctrl-C stops the call under way (a partial output file is removed); a second one exits at once.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+  });
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupt.signal };
+  void main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Options } from 'tsup';
@@ -36,7 +36,13 @@ export async function buildCli(): Promise<{ executable: string; remove(): void }
 
 /** Runs the executable itself (its shebang picks node) with pipes for stdin, stdout and stderr. */
 export function runCli(executable: string, args: string[], options: CliRunOptions): Promise<CliResult> {
-  return collect(spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' }), options.stdin);
+  return startCli(executable, args, options).result;
+}
+
+/** As runCli, with the child at hand (e.g. to signal it). */
+export function startCli(executable: string, args: string[], options: CliRunOptions): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' });
+  return { child, result: collect(child, options.stdin) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { requirePositionals, stringOption, timeoutMs, type Command, type Context } from '../command';
-import { BadInputError, UsageError, WaitTimeoutError } from '../exit-codes';
+import { BadInputError, InterruptedError, UsageError, WaitTimeoutError } from '../exit-codes';
 import { TARGET_RATE, toRealtimePcm } from '../pcm-input';
 
 /** After the last commit, how long to wait for more transcripts once one has arrived. */
@@ -60,7 +60,12 @@ async function listen(context: Context): Promise<void> {
       if (sent === 0) throw new BadInputError(`${name} holds no audio.`);
       await session.commit();
     })();
-    await Promise.all([sending, printTranscripts(session, sending, timeoutMs(values) ?? DEFAULT_FINAL_WAIT_MS, print)]);
+    const interrupted = new Promise<never>((_resolve, reject) => {
+      const stop = () => reject(new InterruptedError('Interrupted.'));
+      if (context.signal.aborted) stop();
+      context.signal.addEventListener('abort', stop, { once: true });
+    });
+    await Promise.race([interrupted, Promise.all([sending, printTranscripts(session, sending, timeoutMs(values) ?? DEFAULT_FINAL_WAIT_MS, print)])]);
     progress.done(`Sent ${(sentBytes / 2 / TARGET_RATE).toFixed(1)} s of audio`);
     progress.note(`Session id: ${session.session.id}`);
   } finally {

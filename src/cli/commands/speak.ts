@@ -70,7 +70,7 @@ async function speak(context: Context): Promise<void> {
     if (values.play && !player) throw new Error(NO_PLAYER_HELP);
 
     let requestId: string | undefined;
-    const options = { onResponse: (meta: { requestId?: string }) => (requestId = meta.requestId) };
+    const options = { signal: context.signal, onResponse: (meta: { requestId?: string }) => (requestId = meta.requestId) };
     // Streamed audio is counted as PCM before any WAV header is added.
     const secondsOf = audioClock(streamed ? 'raw' : format, pcm, request);
     let audioBytes = 0;

@@ -65,6 +65,7 @@ async function audioToText(context: Context, task: 'transcribe' | 'translate', c
   if (verbose) params.timestamp_granularities = timestamps === 'word' ? ['segment', 'word'] : ['segment'];
   const remote = REMOTE.test(input);
   const options = {
+    signal: context.signal,
     onResponse: (meta: { requestId?: string }) => (requestId = meta.requestId),
     // Only for a real upload shown on a terminal. The multipart framing adds a few hundred bytes to the file itself.
     onUploadProgress: progress.enabled && !remote

@@ -11,7 +11,7 @@ export const voicesCommand: Command = {
     const { values, io, progress } = context;
     requirePositionals(context, voicesCommand, 0, 0);
     let requestId: string | undefined;
-    const { data } = await (await context.api()).listVoices({ onResponse: (meta) => (requestId = meta.requestId) });
+    const { data } = await (await context.api()).listVoices({ signal: context.signal, onResponse: (meta) => (requestId = meta.requestId) });
     if (requestId) progress.note(`Request id: ${requestId}`);
     const model = stringOption(values, 'model');
     const models = model === undefined ? data : data.filter((entry) => entry.model.toLowerCase() === model.toLowerCase());
