@@ -358,6 +358,14 @@ describe('progress', () => {
     expect(readFileSync(file('out.txt'), 'utf8')).toBe('This is the local stand-in for Together. It heard 5.00 seconds of audio in long.wav.\n');
   });
 
+  test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
+    writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
+    const tty = await inPty(local('listen', 'turn.raw', '--no-vad'), '> transcript.txt');
+    expect(tty.code).toBe(0);
+    expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
+    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
+  });
+
   test('binary audio is not written to a terminal', async () => {
     const result = await inPty(local('speak', 'hi'));
     expect(result.code).toBe(2);

@@ -35,6 +35,7 @@ export async function* toRealtimePcm(source: AsyncIterable<Uint8Array>, name: st
   if (pending.toString('latin1', 8, 12) !== 'WAVE') throw new BadInputError(`${name} is a RIFF file but not WAVE audio.`);
   let offset = 12;
   let layout: WavLayout | undefined;
+  let dataLeft = Infinity;
   for (;;) {
     while (pending.length < offset + 8) {
       if (!(await pull())) throw new BadInputError(`${name} ends before its WAV "data" chunk.`);
@@ -43,6 +44,8 @@ export async function* toRealtimePcm(source: AsyncIterable<Uint8Array>, name: st
     const size = pending.readUInt32LE(offset + 4);
     if (id === 'data') {
       pending = pending.subarray(offset + 8);
+      // A streamed WAV says "unknown" (0 or 0xFFFFFFFF) and runs to the end; otherwise chunks after the audio are not audio.
+      if (size !== 0 && size !== 0xffffffff) dataLeft = size;
       break;
     }
     if (offset + 8 + size > MAX_HEADER_BYTES) throw new BadInputError(`${name} has over 1 MB of WAV header before its audio.`);
@@ -56,10 +59,12 @@ export async function* toRealtimePcm(source: AsyncIterable<Uint8Array>, name: st
   const convert = converter(layout);
   const frameBytes = (layout.channels * layout.bitsPerSample) / 8;
   for (;;) {
+    if (pending.length > dataLeft) pending = pending.subarray(0, dataLeft);
     const whole = pending.length - (pending.length % frameBytes);
     if (whole > 0) yield convert(pending.subarray(0, whole));
     pending = pending.subarray(whole);
-    if (!(await pull())) break;
+    dataLeft -= whole;
+    if (dataLeft <= 0 || !(await pull())) break;
   }
 }
 
