@@ -378,6 +378,9 @@ describe('help and version', () => {
     expect((await run(['--version'])).stdout.toString()).toBe(`${version}\n`);
     const main = await run(['--help']);
     expect(main.code).toBe(0);
+    expect((await run(['help', 'listen'])).stdout.toString()).toContain('Usage: together-audio listen');
+    const bare = await run([]);
+    expect([bare.code, bare.stdout.length, bare.stderr]).toEqual([2, 0, expect.stringContaining('Usage: together-audio <command>')]);
     expect(main.stdout.toString()).toMatch(/Exit codes:\n\s+0\s+success/);
     for (const command of ['speak', 'transcribe', 'translate', 'voices', 'listen']) {
       const help = await run([command, '--help']);

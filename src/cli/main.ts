@@ -28,7 +28,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? commands.find((command) => command.name === rest[0]) : undefined;
-      io.stdout.write(topic ? commandHelp(topic) : MAIN_HELP);
+      // No command at all is a usage error: the help goes to stderr, keeping stdout clean.
+      (name === undefined ? io.stderr : io.stdout).write(topic ? commandHelp(topic) : MAIN_HELP);
       return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
     if (name === '--version' || name === '-V') {
