@@ -24,12 +24,30 @@ const SENTENCE_END = /[.!?]\s*$/;
 
 export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeServer> {
   const server = http.createServer((_req, res) => refuse(res, 426, 'websocket upgrade required', 'upgrade_required'));
-  const wss = new WebSocketServer({ noServer: true });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  const closeRealtime = attachRealtime(server);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    apiKey: LOCAL_API_KEY,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await closeRealtime();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Serves the realtime endpoints on `server`'s websocket upgrades (so one server can also answer
+ * HTTP, as `local-together-server.ts` does). Returns a function that closes the websocket server.
+ */
+export function attachRealtime(server: http.Server): () => Promise<void> {
+  const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const session = url.pathname === '/v1/audio/speech/websocket' ? speechSession : url.pathname === '/v1/realtime' ? transcriptionSession : undefined;
@@ -46,16 +64,7 @@ export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeS
     }
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    apiKey: LOCAL_API_KEY,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return () => new Promise<void>((resolve) => wss.close(() => resolve()));
 }
 
 function speechSession(ws: WebSocket, query: URLSearchParams): void {

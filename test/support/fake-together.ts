@@ -42,6 +42,11 @@ export class FakeTogether {
     return `http://127.0.0.1:${this.port}/v1`;
   }
 
+  /** The underlying server, e.g. to serve websocket upgrades beside the routes. */
+  get httpServer(): http.Server {
+    return this.server;
+  }
+
   route(key: `${'GET' | 'POST'} /${string}`, handler: Handler): this {
     this.routes.set(key, handler);
     return this;
