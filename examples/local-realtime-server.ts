@@ -7,8 +7,8 @@
  * Run alone: `node local-realtime-server.js [port]` prints its base URL.
  */
 import http, { type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
 import { startLocalServer } from '../test/support/local-server.cjs';
 
 export const LOCAL_API_KEY = 'local-example-key';
@@ -24,8 +24,25 @@ const STT_SAMPLE_RATE = 16000;
 const SENTENCE_END = /[.!?]\s*$/;
 
 export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeServer> {
+  const server = await startLocalServer((_req, res) => refuse(res, 426, 'websocket upgrade required', 'upgrade_required'), { port });
+  const closeRealtime = attachRealtime(server.server);
+  return {
+    baseURL: server.baseURL,
+    apiKey: LOCAL_API_KEY,
+    async close() {
+      await closeRealtime();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Serves the realtime endpoints on `server`'s websocket upgrades (so one server can also answer
+ * HTTP, as `local-together-server.ts` does). Returns a function that closes the websocket server.
+ */
+export function attachRealtime(server: http.Server): () => Promise<void> {
   const wss = new WebSocketServer({ noServer: true });
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const session = url.pathname === '/v1/audio/speech/websocket' ? speechSession : url.pathname === '/v1/realtime' ? transcriptionSession : undefined;
     const refusal =
@@ -40,17 +57,8 @@ export async function startLocalRealtimeServer(port = 0): Promise<LocalRealtimeS
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => session(ws, url.searchParams));
-  };
-  const server = await startLocalServer((_req, res) => refuse(res, 426, 'websocket upgrade required', 'upgrade_required'), { port, onUpgrade: upgrade });
-  return {
-    baseURL: server.baseURL,
-    apiKey: LOCAL_API_KEY,
-    async close() {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await server.close();
-    },
-  };
+  });
+  return () => new Promise<void>((resolve) => wss.close(() => resolve()));
 }
 
 function speechSession(ws: WebSocket, query: URLSearchParams): void {

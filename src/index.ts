@@ -35,3 +35,4 @@ export {
   type RealtimeTranscriptionOptions,
   type RealtimeTranscriptionSessionOptions,
 } from './realtime';
+export { toSrt, toVtt, subtitleCues, type SubtitleOptions, type SubtitleCue, type TimedTranscript } from './subtitles';

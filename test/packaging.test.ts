@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { FakeTogether, sendJson } from './support/fake-together';
+import { run } from './support/processes';
+import { version as packageVersion } from '../package.json';
 import {
   buildAndPack,
   makeConsumerProject,
@@ -25,6 +27,8 @@ const expectedFiles = [
   'README.md',
   'dist/chunk-*.mjs',
   'dist/chunk-*.mjs.map',
+  'dist/cli.cjs',
+  'dist/cli.cjs.map',
   'dist/index.cjs',
   'dist/index.cjs.map',
   'dist/index.d.mts',
@@ -82,6 +86,15 @@ test('import loads the ESM build and calls the API', async () => {
   expect(result.audioApi).toBe('function');
   expect(result.data).toEqual(voices);
   expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+});
+
+test('npx runs the package\'s together-audio executable, which calls the API with the key from the environment', async () => {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TOGETHER_API_KEY: API_KEY };
+  const { stdout } = await run('npx', ['--no-install', PACKAGE_NAME, 'voices', '--json', '--base-url', server.baseURL], { cwd: consumer, env });
+  expect(JSON.parse(stdout)).toEqual(voices);
+  expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  const version = await run('npx', ['--no-install', 'together-audio', '--version'], { cwd: consumer, env });
+  expect(version.stdout.trim()).toBe(packageVersion);
 });
 
 test('TypeScript consumers type-check against the published declarations, from CommonJS and ESM', async () => {

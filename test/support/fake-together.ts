@@ -37,6 +37,11 @@ export class FakeTogether {
     return this.server.baseURL;
   }
 
+  /** The underlying server, e.g. to serve websocket upgrades beside the routes. */
+  get httpServer(): http.Server {
+    return this.server.server;
+  }
+
   route(key: `${'GET' | 'POST'} /${string}`, handler: Handler): this {
     this.routes.set(key, handler);
     return this;

@@ -1,0 +1,392 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseSync, type NodeCue } from 'subtitle';
+import { WebVTTParser } from 'webvtt-parser';
+import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, type LocalTogetherServer } from '../examples/local-together-server';
+import { tone } from '../examples/local-realtime-server';
+import { version } from '../package.json';
+import { pcmToWav } from '../src/wav';
+import { buildCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
+import { sendError, sendJson } from './support/fake-together';
+import { parseWav } from './support/wav-reader';
+
+jest.setTimeout(60_000);
+
+let cli: Awaited<ReturnType<typeof buildCli>>;
+let server: LocalTogetherServer;
+let dir: string;
+
+beforeAll(async () => {
+  [cli, server] = await Promise.all([buildCli(), startLocalTogetherServer()]);
+});
+
+afterAll(async () => {
+  await server?.close();
+  cli?.remove();
+});
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'together-audio-cli-'));
+});
+
+afterEach(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await server.close().catch(() => undefined);
+  server = await startLocalTogetherServer();
+});
+
+/** The environment a user has: the key in TOGETHER_API_KEY, no base URL variable. */
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TOGETHER_API_KEY: LOCAL_API_KEY };
+  return { ...base, ...extra };
+}
+
+function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runCli(cli.executable, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
+}
+
+/** `args` with the local server's base URL. */
+function local(...args: string[]): string[] {
+  return [...args, '--base-url', server.baseURL];
+}
+
+function inPty(args: string[], redirect = '', options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runInPty(`${[cli.executable, ...args].map(shellQuote).join(' ')} ${redirect}`, { cwd: dir, env: options.env ?? env() });
+}
+
+const file = (name: string) => path.join(dir, name);
+const DEFAULTS = { model: 'hexgrad/Kokoro-82M', voice: 'af_heart' };
+
+function srtCues(text: string) {
+  return parseSync(text)
+    .filter((node): node is NodeCue => node.type === 'cue')
+    .map(({ data }) => data);
+}
+
+describe('speak', () => {
+  test('-o hello.wav writes exactly the bytes the server sent, with the default model and voice', async () => {
+    const result = await run(local('speak', 'Hello there!', '-o', 'hello.wav'));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.length).toBe(0);
+    expect(readFileSync(file('hello.wav')).equals(localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body)).toBe(true);
+    const request = server.fake.requests.at(-1)!;
+    expect([request.method, request.url.pathname, request.headers.authorization, request.headers.accept]).toEqual(['POST', '/v1/audio/speech', `Bearer ${LOCAL_API_KEY}`, 'audio/wav']);
+  });
+
+  test('the format follows the extension (.mp3, .raw), and --format overrides it; --model and --voice are sent', async () => {
+    const speech = { model: 'canopylabs/orpheus-3b-0.1-ft', voice: 'tara', input: 'Hi' };
+    const opts = ['--model', speech.model, '--voice', speech.voice];
+    expect((await run(local('speak', 'Hi', '-o', 'a.mp3', ...opts))).code).toBe(0);
+    expect(readFileSync(file('a.mp3')).equals(localSpeech({ ...speech, response_format: 'mp3' }).body)).toBe(true);
+    expect((await run(local('speak', 'Hi', '-o', 'a.raw', ...opts))).code).toBe(0);
+    expect(readFileSync(file('a.raw')).equals(localSpeech({ ...speech, response_format: 'raw' }).body)).toBe(true);
+    expect((await run(local('speak', 'Hi', '-o', 'audio.bin', '--format', 'wav', ...opts))).code).toBe(0);
+    expect(readFileSync(file('audio.bin')).equals(localSpeech({ ...speech, response_format: 'wav' }).body)).toBe(true);
+    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['audio/mpeg', 'application/octet-stream', 'audio/wav']);
+  });
+
+  test('without -o the audio goes to a piped stdout; text comes from stdin or -f', async () => {
+    const piped = await run(local('speak'), { stdin: 'Text from stdin.\n' });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout.equals(localSpeech({ ...DEFAULTS, input: 'Text from stdin.', response_format: 'wav' }).body)).toBe(true);
+
+    writeFileSync(file('script.txt'), 'Text from a file.');
+    const fromFile = await run(local('speak', '-f', 'script.txt', '--format', 'raw'));
+    expect(fromFile.stdout.equals(localSpeech({ ...DEFAULTS, input: 'Text from a file.', response_format: 'raw' }).body)).toBe(true);
+  });
+
+  test('--stream writes the streamed PCM: raw to stdout, or a WAV file whose header has the real sizes', async () => {
+    const { pcm, format } = localSpeech({ ...DEFAULTS, input: 'Streaming is fun.', response_format: 'raw' });
+    const raw = await run(local('speak', 'Streaming is fun.', '--stream'));
+    expect(raw.code).toBe(0);
+    expect(raw.stdout.equals(pcm)).toBe(true);
+
+    expect((await run(local('speak', 'Streaming is fun.', '--stream', '-o', 'streamed.wav'))).code).toBe(0);
+    const wav = readFileSync(file('streamed.wav'));
+    expect(wav.equals(pcmToWav(pcm, format))).toBe(true);
+    expect(parseWav(wav)).toMatchObject({ sampleRate: 24000, channels: 1, bitsPerSample: 16, dataSize: pcm.length });
+    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['text/event-stream', 'text/event-stream']);
+  });
+
+  test('--json describes the file written', async () => {
+    const result = await run(local('speak', 'Hello there!', '-o', 'hello.wav', '--json'));
+    const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
+    expect(JSON.parse(result.stdout.toString())).toEqual({ path: 'hello.wav', format: 'wav', bytes: body.length, seconds: 0.6, request_id: 'local-speech', played: false });
+  });
+
+  test('--play plays the audio through the first player on PATH, and says clearly when there is none', async () => {
+    const bin = file('bin');
+    mkdirSync(bin);
+    const log = file('played.log');
+    writeFileSync(path.join(bin, 'aplay'), `#!/bin/sh\necho "$@" > ${shellQuote(log)}\ncat "$2" >> ${shellQuote(log)}.audio\n`);
+    chmodSync(path.join(bin, 'aplay'), 0o755);
+    const played = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: `${bin}:${path.dirname(process.execPath)}` }) });
+    expect(played).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(log, 'utf8')).toMatch(/^-q \/.*together-audio-.*\/speech\.wav\n$/);
+    expect(readFileSync(`${log}.audio`).equals(localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body)).toBe(true);
+
+    const none = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: path.dirname(process.execPath) }) });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/No audio player found for --play: install ffmpeg \(ffplay\) or alsa-utils \(aplay\)/);
+    expect(server.fake.requests).toHaveLength(1); // nothing was sent for the second
+  });
+});
+
+describe('transcribe and translate', () => {
+  const wav = () => {
+    writeFileSync(file('meeting.wav'), pcmToWav(tone(440, 2, 16000), { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
+    return 'meeting.wav';
+  };
+
+  test('plain text by default, from a file or from stdin with "-"', async () => {
+    const fromFile = await run(local('transcribe', wav()));
+    expect(fromFile).toMatchObject({ code: 0, stderr: '' });
+    expect(fromFile.stdout.toString()).toBe('This is the local stand-in for Together. It heard 2.00 seconds of audio in meeting.wav.\n');
+
+    const fromStdin = await run(local('transcribe', '-'), { stdin: readFileSync(file('meeting.wav')) });
+    expect(fromStdin.stdout.toString()).toBe('This is the local stand-in for Together. It heard 2.00 seconds of audio in audio.\n');
+  });
+
+  test('--format srt is valid SubRip with the segments\' times', async () => {
+    const result = await run(local('transcribe', wav(), '--format', 'srt'));
+    expect(result.code).toBe(0);
+    const text = result.stdout.toString();
+    expect(text).toMatch(/^1\n00:00:00,000 --> 00:00:00,\d{3}\nThis is the local stand-in for Together\.\n\n2\n/);
+    const cues = srtCues(text);
+    expect(cues.map((cue) => cue.text)).toEqual(['This is the local stand-in for Together.', 'It heard 2.00 seconds of audio in\nmeeting.wav.']);
+    expect(cues.at(-1)!.end).toBe(2000);
+  });
+
+  test('--format vtt with --timestamps word --diarize: valid WebVTT with speaker voices, written with -o', async () => {
+    const result = await run(local('transcribe', wav(), '--format', 'vtt', '--timestamps', 'word', '--diarize', '-o', 'meeting.vtt'));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const parsed = new WebVTTParser().parse(readFileSync(file('meeting.vtt'), 'utf8'), 'subtitles');
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.cues.map((cue) => cue.tree.children[0].value)).toEqual(['SPEAKER_00', 'SPEAKER_01']);
+    expect(parsed.cues.at(-1)!.endTime).toBe(2);
+  });
+
+  test('verbose_json and --json give the API\'s JSON', async () => {
+    const verbose = JSON.parse((await run(local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word'))).stdout.toString());
+    expect(verbose).toMatchObject({ task: 'transcribe', duration: 2, segments: expect.any(Array), words: expect.any(Array) });
+    const json = JSON.parse((await run(local('translate', wav(), '--json'))).stdout.toString());
+    expect(json).toEqual({ text: 'This is the local stand-in for Together. It heard 2.00 seconds of audio in meeting.wav.' });
+    expect(server.fake.requests.map((r) => r.url.pathname)).toEqual(['/v1/audio/transcriptions', '/v1/audio/translations']);
+  });
+
+  test('a URL is sent for the server to fetch', async () => {
+    const result = await run(local('translate', 'https://example.com/talk.mp3'));
+    expect(result.stdout.toString()).toContain('audio in https://example.com/talk.mp3.');
+  });
+});
+
+describe('voices', () => {
+  test('a table by default, JSON with --json, one model with --model', async () => {
+    const table = (await run(local('voices'))).stdout.toString().split('\n');
+    expect(table[0]).toMatch(/^MODEL\s+VOICE\s+ID$/);
+    expect(table).toContain('canopylabs/orpheus-3b-0.1-ft  tara               orpheus-tara');
+    expect(table).toHaveLength(LOCAL_VOICES.data.flatMap((m) => m.voices).length + 2);
+
+    expect(JSON.parse((await run(local('voices', '--json'))).stdout.toString())).toEqual(LOCAL_VOICES);
+    const one = (await run(local('voices', '--model', 'cartesia/sonic'))).stdout.toString();
+    expect(one.trim().split('\n').slice(1).map((line) => line.split(/\s{2,}/)[1])).toEqual(['friendly sidekick', 'calm lady']);
+  });
+});
+
+describe('listen', () => {
+  test('a 24 kHz WAV is converted to 16 kHz PCM and its transcript printed', async () => {
+    writeFileSync(file('hello.wav'), pcmToWav(tone(300, 1.5, 24000), { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 }));
+    const result = await run(local('listen', 'hello.wav'));
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.toString()).toBe('I heard 1.50 seconds of audio.\n');
+  });
+
+  test('raw PCM from stdin, --no-vad, --json prints one object per transcript', async () => {
+    const result = await run(local('listen', '-', '--no-vad', '--json'), { stdin: tone(300, 0.75, 16000) });
+    expect(result.code).toBe(0);
+    expect(result.stdout.toString()).toBe('{"transcript":"I heard 0.75 seconds of audio."}\n');
+  });
+
+  test('audio it cannot send is bad input, named', async () => {
+    writeFileSync(file('song.mp3'), Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00 not really', 'latin1'));
+    const result = await run(local('listen', 'song.mp3'));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/MP3/);
+  });
+});
+
+describe('exit codes', () => {
+  test('usage: 2 for an unknown command or option, a missing argument, a bad choice', async () => {
+    for (const args of [['dance'], ['speak', '--loud', 'hi'], ['transcribe'], ['transcribe', 'a.wav', '--format', 'docx'], ['translate', 'a.wav', '--diarize'], []]) {
+      const result = await run(local(...args));
+      expect([args, result.code]).toEqual([args, 2]);
+    }
+  });
+
+  test('bad input: 3 for a missing file, empty text, and a 4xx the API gives for the input', async () => {
+    expect((await run(local('transcribe', 'missing.wav'))).stderr).toMatch(/"missing\.wav" does not exist/);
+    expect((await run(local('transcribe', 'missing.wav'))).code).toBe(3);
+    expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
+    const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
+    expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
+    expect((await run(local('speak', 'hi', '--stream', '-o', 'no/such/dir/x.wav'))).code).toBe(3);
+    expect(server.fake.requests).toHaveLength(0);
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      sendError(res, 422, 'voice "nobody" does not exist', { param: 'voice' });
+    });
+    const rejected = await run(local('speak', 'hi', '--voice', 'nobody', '-o', 'x.wav'));
+    expect(rejected.code).toBe(3);
+    expect(rejected.stderr).toContain('voice "nobody" does not exist');
+  });
+
+  test('auth: 4 for no key, an unreadable key file, and a refused key', async () => {
+    const noKey = await run(local('voices'), { env: env({ TOGETHER_API_KEY: undefined }) });
+    expect(noKey.code).toBe(4);
+    expect(noKey.stderr).toContain('TOGETHER_API_KEY');
+    expect((await run(local('voices', '--api-key-file', 'nope.txt'))).code).toBe(4);
+    expect((await run(local('voices'), { env: env({ TOGETHER_API_KEY: 'not-the-local-key' }) })).code).toBe(4);
+    writeFileSync(file('key.txt'), `${LOCAL_API_KEY}\n`);
+    expect((await run(local('voices', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) })).code).toBe(0);
+  });
+
+  test('rate limit: 5 for a 429 after the retries; server: 6 for a 5xx', async () => {
+    server.fake.route('GET /voices', (_req, res) => sendError(res, 429, 'Too many requests', { type: 'rate_limit_exceeded' }, { 'retry-after': '0' }));
+    expect((await run(local('voices'))).code).toBe(5);
+    server.fake.route('GET /voices', (_req, res) => sendError(res, 503, 'Overloaded', { type: 'server_error' }, { 'retry-after': '0' }));
+    const overloaded = await run(local('voices'));
+    expect(overloaded.code).toBe(6);
+    expect(server.fake.requests).toHaveLength(6); // 3 attempts each
+  });
+
+  test('connection: 7 when nothing listens, and when the server stays silent past --timeout', async () => {
+    expect((await run(['voices', '--base-url', 'http://127.0.0.1:9/v1'])).code).toBe(7);
+    server.fake.route('GET /voices', () => undefined); // never answers
+    const silent = await run(local('voices', '--timeout', '0.3'));
+    expect(silent.code).toBe(7);
+    expect(silent.stderr).toMatch(/timed out|timeout/i);
+  });
+
+  test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
+    let headersSent!: () => void;
+    const stalled = new Promise<void>((resolve) => (headersSent = resolve));
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.alloc(4096));
+      headersSent(); // and never ends
+    });
+    const { child, result } = startCli(cli.executable, local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
+    await stalled;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(file('partial.wav'))).toBe(true);
+    child.kill('SIGINT');
+    const interrupted = await result;
+    expect(interrupted.code).toBe(130);
+    expect(existsSync(file('partial.wav'))).toBe(false);
+  });
+});
+
+describe('the host', () => {
+  test('without --base-url the client resolves the host itself (TOGETHER_BASE_URL here; Together\'s own otherwise)', async () => {
+    const result = await run(['voices', '--json'], { env: env({ TOGETHER_BASE_URL: server.baseURL }) });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual(LOCAL_VOICES);
+  });
+});
+
+describe('the key', () => {
+  const SECRET = 'tgp_v1_ThisIsTheSecretKeyValue0123456789';
+
+  test('never appears in stdout or stderr, even when the server echoes it back', async () => {
+    // A server that accepts this key and quotes the Authorization header in every error.
+    const echo = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      req.resume();
+      if (req.url?.includes('speech')) return sendError(res, 400, `bad request with header ${req.headers.authorization}`);
+      sendJson(res, 500, { error: { message: `failed for ${req.headers.authorization}`, type: 'server_error' } }, { 'retry-after': '0' });
+    };
+    server.fake.route('POST /audio/speech', echo).route('GET /voices', echo).route('POST /audio/transcriptions', echo);
+    writeFileSync(file('key.txt'), SECRET);
+    writeFileSync(file('a.wav'), pcmToWav(tone(440, 0.2, 16000), { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
+    const results = [
+      await run(local('speak', 'hi', '-o', 'x.wav'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
+      await run(local('voices', '--json'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
+      await run(local('transcribe', 'a.wav', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) }),
+      await run(local('listen', 'a.wav'), { env: env({ TOGETHER_API_KEY: SECRET }) }), // the realtime server refuses this key
+      await inPty(local('voices'), '', { env: env({ TOGETHER_API_KEY: SECRET }) }),
+    ];
+    expect(results.map((r) => r.code)).toEqual([3, 6, 6, 4, 6]);
+    expect(server.fake.requests.every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+    for (const result of results) {
+      expect(result.stdout.toString('latin1')).not.toContain(SECRET);
+      expect(result.stderr).not.toContain(SECRET);
+    }
+  });
+
+  test('is refused as a flag, without echoing the value', async () => {
+    for (const args of [['voices', `--api-key=${SECRET}`], ['voices', '--api-key', SECRET]]) {
+      const result = await run(local(...args));
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--api-key is not accepted');
+      expect(result.stderr).not.toContain(SECRET);
+    }
+  });
+});
+
+describe('progress', () => {
+  test('on a terminal, stderr shows audio received and the request id; piped, stderr stays empty', async () => {
+    const tty = await inPty(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
+    expect(tty.code).toBe(0);
+    const screen = tty.stdout.toString();
+    expect(screen).toMatch(/\rReceived \d+\.\d s of audio/);
+    expect(screen).toMatch(/Received 1\.9 s of audio \(\d+ bytes\)/);
+    expect(screen).toContain('Request id: local-speech');
+
+    const piped = await run(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  test('an upload shows bytes sent of the total; stdout redirected to a file gets only the result', async () => {
+    writeFileSync(file('long.wav'), pcmToWav(tone(440, 5, 16000), { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
+    const size = readFileSync(file('long.wav')).length;
+    const tty = await inPty(local('transcribe', 'long.wav'), '> out.txt');
+    expect(tty.code).toBe(0);
+    expect(tty.stdout.toString()).toMatch(new RegExp(`Uploading: 156\\.3 KB of 156\\.3 KB \\(100%\\)`));
+    expect(size).toBe(160044);
+    expect(tty.stdout.toString()).toContain('Request id: local-transcribe');
+    expect(readFileSync(file('out.txt'), 'utf8')).toBe('This is the local stand-in for Together. It heard 5.00 seconds of audio in long.wav.\n');
+  });
+
+  test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
+    writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
+    const tty = await inPty(local('listen', 'turn.raw', '--no-vad'), '> transcript.txt');
+    expect(tty.code).toBe(0);
+    expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
+    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
+  });
+
+  test('binary audio is not written to a terminal', async () => {
+    const result = await inPty(local('speak', 'hi'));
+    expect(result.code).toBe(2);
+    expect(result.stdout.toString()).toContain('Not writing binary audio to a terminal');
+  });
+});
+
+describe('help and version', () => {
+  test('--version prints the package version; --help works for every command', async () => {
+    expect((await run(['--version'])).stdout.toString()).toBe(`${version}\n`);
+    const main = await run(['--help']);
+    expect(main.code).toBe(0);
+    expect((await run(['help', 'listen'])).stdout.toString()).toContain('Usage: together-audio listen');
+    const bare = await run([]);
+    expect([bare.code, bare.stdout.length, bare.stderr]).toEqual([2, 0, expect.stringContaining('Usage: together-audio <command>')]);
+    expect(main.stdout.toString()).toMatch(/Exit codes:\n\s+0\s+success/);
+    for (const command of ['speak', 'transcribe', 'translate', 'voices', 'listen']) {
+      const help = await run([command, '--help']);
+      expect([command, help.code]).toEqual([command, 0]);
+      expect(help.stdout.toString()).toContain(`Usage: together-audio ${command}`);
+      expect(help.stdout.toString()).toContain('--base-url URL');
+    }
+  });
+});
