@@ -37,3 +37,4 @@ export {
 } from './transcriptions';
 export { Voices } from './voices';
 export { DEFAULT_UPLOAD_FILENAME, UploadFileError, UploadSourceError, type Uploadable } from './uploads';
+export { toSrt, toVtt, subtitleCues, type SubtitleOptions, type SubtitleCue, type TimedTranscript } from './subtitles';
