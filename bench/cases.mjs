@@ -85,7 +85,8 @@ export const CASES = {
 
   async upload(client, config, { uploadPath }) {
     const { result, peakRssGrowth } = await withPeakRssGrowth(() => timed(() => client.transcribe(uploadPath)), config.memorySampleMs);
-    if (!(result.result >= config.uploadBytes)) throw new Error(`upload: server received ${result.result} bytes, fewer than the ${config.uploadBytes}-byte file`);
+    if (!(result.result >= config.uploadBytes))
+      throw new Error(`upload: server received ${result.result} bytes, fewer than the ${config.uploadBytes}-byte file`);
     return { wallMs: result.ms, peakRssGrowth };
   },
 };

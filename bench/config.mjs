@@ -28,7 +28,9 @@ export function benchConfig() {
     /** Fresh processes per package for the cold import, interleaved. */
     footprintRounds: intFromEnv('BENCH_FOOTPRINT_ROUNDS', 9),
     /** Comma-separated subset of the cases (voices, download, downloadToFile, sse, upload). */
-    onlyCases: process.env.BENCH_CASES?.split(',').map((name) => name.trim()).filter(Boolean),
+    onlyCases: process.env.BENCH_CASES?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
   };
 }
 

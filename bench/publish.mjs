@@ -4,7 +4,8 @@ import { machineLine } from './machine.mjs';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
 const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
-const HOW_TO_RUN = 'Run `npm run bench` (builds the package, then takes about 2.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave this page alone).';
+const HOW_TO_RUN =
+  'Run `npm run bench` (builds the package, then takes about 2.5 minutes on 2 cores; `BENCH_*` variables in `bench/config.mjs` shrink it, and such runs leave this page alone).';
 
 function methodNotes(config, apis) {
   return [
@@ -25,9 +26,9 @@ const bulletList = (title, lines) => (lines.length ? `\n\n${title}\n\n${lines.ma
 
 const FOOTPRINT_NOTES = [
   '- Measured in the same run for the three packages; ratios are this package over the other (lower is smaller or faster).',
-  '- Cold import: a fresh Node process per measurement (interleaved across packages), from the first `import()` to a constructed client, median. Node loads this package\'s CommonJS build through its ES module, and with it axios\'s single-file build; `ws` is loaded only with the first realtime session.',
+  "- Cold import: a fresh Node process per measurement (interleaved across packages), from the first `import()` to a constructed client, median. Node loads this package's CommonJS build through its ES module, and with it axios's single-file build; `ws` is loaded only with the first realtime session.",
   '- Bundle: esbuild, `--bundle --minify --platform=browser`, of an app that calls speech (whole), streamed speech and the voice list (openai has no voice list: its model list stands in). This package resolves to its runtime-neutral entry there.',
-  '- Runtime dependencies: every package installed with the package (its dependencies, and theirs). Most of this package\'s are axios\'s own (form-data and its helpers, follow-redirects, proxy-from-env).',
+  "- Runtime dependencies: every package installed with the package (its dependencies, and theirs). Most of this package's are axios's own (form-data and its helpers, follow-redirects, proxy-from-env).",
 ].join('\n');
 
 export async function writeBenchmarksDoc({ markdownTable, footprintTable, machine, config, apis, failures, notes }) {

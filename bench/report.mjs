@@ -55,8 +55,19 @@ export function apisUsed(results) {
 
 export function renderText({ header, body }, machine) {
   const widths = header.map((_, column) => Math.max(...[header, ...body].map((line) => line[column].length)));
-  const line = (cells) => cells.map((text, column) => text.padEnd(widths[column])).join('  ').trimEnd();
-  return [`Machine: ${machineLine(machine)}`, `Date: ${machine.date}`, '', line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
+  const line = (cells) =>
+    cells
+      .map((text, column) => text.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
+  return [
+    `Machine: ${machineLine(machine)}`,
+    `Date: ${machine.date}`,
+    '',
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...body.map(line),
+  ].join('\n');
 }
 
 export function renderMarkdown({ header, body }) {

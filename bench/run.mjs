@@ -21,8 +21,14 @@ async function runCase(caseName, clientKey, round, { config, server, payloads })
   const connectionsBefore = server.connectionCount();
   const report = await runCaseInChild({ clientKey, caseName, baseURL: server.baseURL, config, paths });
   report.connections = server.connectionCount() - connectionsBefore;
-  const summary = report.unsupported ? 'n/a (the client has no such call)' : report.ok ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v)) : `FAILED: ${report.error.split('\n')[0]}`;
-  console.error(`  ${caseName} #${round + 1} / ${CLIENTS[clientKey].label}: ${summary} [${report.connections} connections, ${((Date.now() - started) / 1000).toFixed(1)} s]`);
+  const summary = report.unsupported
+    ? 'n/a (the client has no such call)'
+    : report.ok
+      ? JSON.stringify(report.result, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))
+      : `FAILED: ${report.error.split('\n')[0]}`;
+  console.error(
+    `  ${caseName} #${round + 1} / ${CLIENTS[clientKey].label}: ${summary} [${report.connections} connections, ${((Date.now() - started) / 1000).toFixed(1)} s]`,
+  );
   return report;
 }
 
@@ -70,7 +76,15 @@ async function main() {
   if (failed.length) console.log(`Failures:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
 
   if (isDefaultRun()) {
-    const published = { markdownTable: renderMarkdown(table), footprintTable: renderMarkdown(footprint), machine, config, apis: apisUsed(results), failures: failed, notes };
+    const published = {
+      markdownTable: renderMarkdown(table),
+      footprintTable: renderMarkdown(footprint),
+      machine,
+      config,
+      apis: apisUsed(results),
+      failures: failed,
+      notes,
+    };
     console.log(`Wrote ${await writeBenchmarksDoc(published)}.`);
   } else {
     console.log('BENCH_* variables are set: not a default-sized run, so docs/benchmarks.md is left alone.');

@@ -6,7 +6,13 @@ import { deterministicBlock } from './payloads.mjs';
 
 const VOICES_BODY = JSON.stringify({
   data: [
-    { model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'helpful woman' }, { id: 'v2', name: 'calm man' }] },
+    {
+      model: 'cartesia/sonic',
+      voices: [
+        { id: 'v1', name: 'helpful woman' },
+        { id: 'v2', name: 'calm man' },
+      ],
+    },
     { model: 'hexgrad/Kokoro-82M', voices: [{ id: 'af_alloy', name: 'af_alloy' }] },
   ],
 });

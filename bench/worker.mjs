@@ -7,9 +7,10 @@ process.once('message', async ({ clientKey, caseName, baseURL, config, paths }) 
   const client = CLIENTS[clientKey].create(baseURL);
   let report;
   try {
-    report = typeof client[CASE_METHOD[caseName]] !== 'function'
-      ? { ok: true, api: client.api, unsupported: true }
-      : { ok: true, api: client.api, result: await CASES[caseName](client, config, paths) };
+    report =
+      typeof client[CASE_METHOD[caseName]] !== 'function'
+        ? { ok: true, api: client.api, unsupported: true }
+        : { ok: true, api: client.api, result: await CASES[caseName](client, config, paths) };
   } catch (error) {
     report = { ok: false, api: client.api, error: error?.stack ?? String(error) };
   }

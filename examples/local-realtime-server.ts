@@ -8,7 +8,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { startLocalServer } from '../test/support/local-server.cjs';
 
 export const LOCAL_API_KEY = 'local-example-key';

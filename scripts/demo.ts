@@ -45,7 +45,9 @@ export async function runDemo({ executable, outDir, log }: DemoOptions): Promise
     log(`Done: hello.wav and hello.srt are in ${path.relative(process.cwd(), outDir) || '.'}.`);
     log('With your own key the same commands go to Together: drop --base-url and run');
     log('  export TOGETHER_API_KEY=...   # or --api-key-file PATH');
-    log(`  node ${path.relative(process.cwd(), executable) || executable} speak "Hello!" -o hello.wav   # npx together-audio ... where the package is installed`);
+    log(
+      `  node ${path.relative(process.cwd(), executable) || executable} speak "Hello!" -o hello.wav   # npx together-audio ... where the package is installed`,
+    );
   } finally {
     await server.close();
   }

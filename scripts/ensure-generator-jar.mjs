@@ -15,6 +15,8 @@ export function ensureGeneratorJar(root) {
     // fall through to Maven below
   }
   if (existsSync(jar)) return;
-  execFileSync('mvn', ['-q', 'dependency:copy', `-Dartifact=org.openapitools:openapi-generator-cli:${version}`, `-DoutputDirectory=${dir}`], { stdio: 'inherit' });
+  execFileSync('mvn', ['-q', 'dependency:copy', `-Dartifact=org.openapitools:openapi-generator-cli:${version}`, `-DoutputDirectory=${dir}`], {
+    stdio: 'inherit',
+  });
   renameSync(path.join(dir, `openapi-generator-cli-${version}.jar`), jar);
 }

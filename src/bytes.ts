@@ -119,7 +119,10 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   let out = 0;
   let i = 0;
   for (; i + 4 <= end; i += 4) {
-    const a = value64(text, i), b = value64(text, i + 1), c = value64(text, i + 2), d = value64(text, i + 3);
+    const a = value64(text, i),
+      b = value64(text, i + 1),
+      c = value64(text, i + 2),
+      d = value64(text, i + 3);
     if ((a | b | c | d) < 0) return undefined;
     const n = (a << 18) | (b << 12) | (c << 6) | d;
     bytes[out++] = n >> 16;
@@ -128,7 +131,9 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   }
   const rest = end - i;
   if (rest >= 2) {
-    const a = value64(text, i), b = value64(text, i + 1), c = rest === 3 ? value64(text, i + 2) : 0;
+    const a = value64(text, i),
+      b = value64(text, i + 1),
+      c = rest === 3 ? value64(text, i + 2) : 0;
     if ((a | b | c) < 0) return undefined;
     bytes[out++] = (a << 2) | (b >> 4);
     if (rest === 3) bytes[out++] = ((b & 0xf) << 4) | (c >> 2);

@@ -7,13 +7,7 @@ import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
 import { optionalCount } from './validation';
 import { prepareResponse, settleResponse, toTogetherErrorReadingBody } from './response-body';
-import {
-  DEFAULT_INITIAL_RETRY_DELAY,
-  DEFAULT_MAX_RETRIES,
-  DEFAULT_MAX_RETRY_DELAY,
-  installRetries,
-  type RetryEvent,
-} from './retry';
+import { DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_DELAY, installRetries, type RetryEvent } from './retry';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
 import { transportFor } from './transport';

@@ -14,9 +14,7 @@ export const BASE_URL_ENV = 'TOGETHER_BASE_URL';
 
 export class MissingApiKeyError extends Error {
   constructor() {
-    super(
-      `No API key: pass { apiKey } to the client or set the ${API_KEY_ENV} environment variable.`,
-    );
+    super(`No API key: pass { apiKey } to the client or set the ${API_KEY_ENV} environment variable.`);
     this.name = 'MissingApiKeyError';
   }
 }

@@ -83,12 +83,24 @@ export class APIError extends TogetherAudioError {
   }
 }
 
-export class BadRequestError extends APIError { override name = 'BadRequestError'; }
-export class AuthenticationError extends APIError { override name = 'AuthenticationError'; }
-export class PermissionDeniedError extends APIError { override name = 'PermissionDeniedError'; }
-export class NotFoundError extends APIError { override name = 'NotFoundError'; }
-export class ConflictError extends APIError { override name = 'ConflictError'; }
-export class UnprocessableEntityError extends APIError { override name = 'UnprocessableEntityError'; }
+export class BadRequestError extends APIError {
+  override name = 'BadRequestError';
+}
+export class AuthenticationError extends APIError {
+  override name = 'AuthenticationError';
+}
+export class PermissionDeniedError extends APIError {
+  override name = 'PermissionDeniedError';
+}
+export class NotFoundError extends APIError {
+  override name = 'NotFoundError';
+}
+export class ConflictError extends APIError {
+  override name = 'ConflictError';
+}
+export class UnprocessableEntityError extends APIError {
+  override name = 'UnprocessableEntityError';
+}
 
 /** 429. `rateLimit.reset` is Together's suggested wait in seconds. */
 export class RateLimitError extends APIError {
@@ -162,13 +174,19 @@ export class APIConnectionError extends TogetherAudioError {
 }
 
 /** No response (or, for a streamed body, no further bytes) within the timeout. */
-export class APITimeoutError extends APIConnectionError { override name = 'APITimeoutError'; }
+export class APITimeoutError extends APIConnectionError {
+  override name = 'APITimeoutError';
+}
 
 /** The caller's AbortSignal cancelled the request; `cause` is the signal's reason. */
-export class APIUserAbortError extends TogetherAudioError { override name = 'APIUserAbortError'; }
+export class APIUserAbortError extends TogetherAudioError {
+  override name = 'APIUserAbortError';
+}
 
 /** A server-sent event stream was malformed or ended without `data: [DONE]`. */
-export class StreamError extends TogetherAudioError { override name = 'StreamError'; }
+export class StreamError extends TogetherAudioError {
+  override name = 'StreamError';
+}
 
 function givenUp(attempts: number): string {
   return attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
@@ -194,7 +212,7 @@ export function apiErrorFor(status: number, headers: ResponseHeaders, body: unkn
   const ErrorClass =
     error?.code === AUDIO_TOO_LONG || error?.type === AUDIO_TOO_LONG
       ? AudioTooLongError
-      : errorClassByStatus[status] ?? (status >= 500 ? InternalServerError : APIError);
+      : (errorClassByStatus[status] ?? (status >= 500 ? InternalServerError : APIError));
   return new ErrorClass({ status, headers, error, fallbackMessage: describeBody(status, body), attempts });
 }
 
@@ -310,10 +328,9 @@ export function userAbortError(signal: AbortSignal | undefined): APIUserAbortErr
 function bodyBrokeOff(error: AxiosError, redact: Redact): APIConnectionError {
   const timeout = error.config?.timeout;
   const silence = timeout ? `, or sent nothing for ${timeout} ms (the timeout)` : '';
-  return new APIConnectionError(
-    `The response body broke off before it was complete (${redact(error.message)}): the connection was closed${silence}.`,
-    { code: error.code },
-  );
+  return new APIConnectionError(`The response body broke off before it was complete (${redact(error.message)}): the connection was closed${silence}.`, {
+    code: error.code,
+  });
 }
 
 function decodeBody(response: AxiosResponse, redact: Redact): unknown {
@@ -371,7 +388,11 @@ function describeBody(status: number, body: unknown): string {
 /** At most 200 characters of a body, HTML reduced to its text. */
 function previewOf(body: unknown): string {
   if (typeof body === 'string') {
-    const text = body.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = body
+      .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     return text.length > 200 ? `${text.slice(0, 200)}…` : text;
   }
   if (body === undefined || body === null) return '';

@@ -41,7 +41,10 @@ export const SPEECH_DEFAULT_SAMPLE_RATE = 44100;
  * (default 44100); Orpheus and Kokoro always send pcm_s16le at 24000 Hz; all are mono.
  * `override` wins over everything, for models the rules do not know.
  */
-export function pcmFormatForSpeech(request: Pick<AudioSpeechRequest, 'model' | 'response_encoding' | 'sample_rate'>, override: Partial<PcmFormat> = {}): PcmFormat {
+export function pcmFormatForSpeech(
+  request: Pick<AudioSpeechRequest, 'model' | 'response_encoding' | 'sample_rate'>,
+  override: Partial<PcmFormat> = {},
+): PcmFormat {
   const model = String(request.model).toLowerCase();
   const fixed = fixedFormats.find((rule) => model.startsWith(rule.modelPrefix));
   return validatePcmFormat({

@@ -45,7 +45,8 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   if (options.headers) config.headers = { ...options.headers };
   if (options.onResponse !== undefined && typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
   if (options.retryAfterSent !== undefined) {
-    if (typeof options.retryAfterSent !== 'boolean') throw new TypeError(`Invalid retryAfterSent ${JSON.stringify(options.retryAfterSent)}: expected true or false.`);
+    if (typeof options.retryAfterSent !== 'boolean')
+      throw new TypeError(`Invalid retryAfterSent ${JSON.stringify(options.retryAfterSent)}: expected true or false.`);
     (config as InternalRequestConfig).togetherRetryAfterSent = options.retryAfterSent;
   }
   return config;

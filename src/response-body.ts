@@ -271,7 +271,12 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
   const bytes = await readUpTo(body, limit, response);
   if (bytes === undefined) {
     const advice = expected === 'audio' ? '; read audio this long from .asResponse() (or speech.toFile() on Node)' : '';
-    throw unexpectedResponse(response, `the body is larger than ${limit / 1024 / 1024} MiB, the most this client holds in memory for it${advice}`, undefined, redact);
+    throw unexpectedResponse(
+      response,
+      `the body is larger than ${limit / 1024 / 1024} MiB, the most this client holds in memory for it${advice}`,
+      undefined,
+      redact,
+    );
   }
   response.data = wanted === 'json' ? parseJson(response, bytes, redact) : wanted === 'text' ? new TextDecoder().decode(bytes) : bytes;
   return response;
@@ -319,7 +324,9 @@ async function readUpTo(body: ReadableStream<Uint8Array>, maxBytes: number, resp
  */
 function decodedBody(response: AxiosResponse, platform: Platform, redact?: Redact): ByteSource {
   const raw = response.data as ByteSource;
-  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(response.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (encoding === '' || encoding === 'identity' || isWebReadableStream(raw)) return raw;
   const decoded = platform.decodeBody?.(raw, encoding, (problem) => unexpectedResponse(response, problem, undefined, redact));
   if (!decoded) {
@@ -336,7 +343,9 @@ function decodedBody(response: AxiosResponse, platform: Platform, redact?: Redac
  * idle timer (guardStreamedBody) replaces it. Elsewhere there is no such socket and nothing to do.
  */
 function stopSocketTimeout(request: unknown): void {
-  const socket = (request as { socket?: { removeListener?: (event: string, listener: unknown) => void; destroy?: unknown; setTimeout?: (ms: number) => void } } | undefined)?.socket;
+  const socket = (
+    request as { socket?: { removeListener?: (event: string, listener: unknown) => void; destroy?: unknown; setTimeout?: (ms: number) => void } } | undefined
+  )?.socket;
   if (!socket?.setTimeout) return;
   socket.removeListener?.('timeout', socket.destroy);
   socket.setTimeout(0);

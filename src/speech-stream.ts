@@ -38,7 +38,9 @@ export async function* decodeSpeechEvents(
     maxBufferSize: MAX_EVENT_CHARS,
     onError(error) {
       if (error.type !== 'max-buffer-size-exceeded') return;
-      failure ??= new StreamError(`A speech stream event is larger than ${MAX_EVENT_CHARS / 1024 / 1024} MiB, the most this client holds; the stream was closed.`);
+      failure ??= new StreamError(
+        `A speech stream event is larger than ${MAX_EVENT_CHARS / 1024 / 1024} MiB, the most this client holds; the stream was closed.`,
+      );
     },
     onEvent(event) {
       if (sawDone || failure || event.data.trim() === '') return;
@@ -162,4 +164,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function preview(data: string): string {
   return JSON.stringify(data.length > 80 ? `${data.slice(0, 80)}…` : data);
 }
-

@@ -2,7 +2,6 @@ import type { AxiosResponse } from 'axios';
 import { APIPromise } from './api-promise';
 import type { AudioApi } from '../generated/api/audio-api';
 import type { AudioSpeechRequest } from '../generated/models';
-import { StreamError } from './errors';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import { decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, type PcmFormat } from './pcm-format';
@@ -42,7 +41,8 @@ export class Speech {
   /** `create`, with the bytes handed to `convert` (the Node entry makes them a Buffer). */
   protected encoded<T>(request: AudioSpeechRequest, options: RequestOptions | undefined, convert: (bytes: Uint8Array) => T): APIPromise<T> {
     return new APIPromise(
-      (responseType) => this.audio.audioSpeech({ audioSpeechRequest: unstreamed(request) }, { ...toAxiosConfig(options), responseType: responseType ?? 'arraybuffer' }),
+      (responseType) =>
+        this.audio.audioSpeech({ audioSpeechRequest: unstreamed(request) }, { ...toAxiosConfig(options), responseType: responseType ?? 'arraybuffer' }),
       (response) => {
         const data: unknown = response.data;
         return convert(data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer));
@@ -78,10 +78,9 @@ export class Speech {
   }
 
   private requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<ReadableStream<Uint8Array>>> {
-    return this.audio.audioSpeech(
-      { audioSpeechRequest: request },
-      { ...toAxiosConfig(options), responseType: 'stream' },
-    ) as unknown as Promise<AxiosResponse<ReadableStream<Uint8Array>>>;
+    return this.audio.audioSpeech({ audioSpeechRequest: request }, { ...toAxiosConfig(options), responseType: 'stream' }) as unknown as Promise<
+      AxiosResponse<ReadableStream<Uint8Array>>
+    >;
   }
 }
 
@@ -116,4 +115,3 @@ function streamedRequest(request: AudioSpeechRequest): AudioSpeechRequest {
   }
   return { ...request, response_format: 'raw', stream: true };
 }
-

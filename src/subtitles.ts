@@ -90,7 +90,8 @@ function cuesFromWords(words: AudioTranscriptionWord[], settings: Settings, labe
     if (current) {
       const tooLong = current.words.join(' ').length + 1 + text.length > maxChars;
       const tooSlow = word.end - current.start > settings.maxCueDuration;
-      if (tooLong || tooSlow || speaker !== current.speaker || wrap([...current.words, text].join(' '), settings.maxLineLength).length > settings.maxLines) flush();
+      if (tooLong || tooSlow || speaker !== current.speaker || wrap([...current.words, text].join(' '), settings.maxLineLength).length > settings.maxLines)
+        flush();
     }
     if (!current) current = { start: word.start, end: word.end, words: [], speaker };
     current.words.push(text);
@@ -133,7 +134,8 @@ function validateOptions(options: SubtitleOptions): Settings {
   const settings = { ...DEFAULTS, source: options.source ?? 'auto', speakers: options.speakers };
   for (const name of ['maxLineLength', 'maxLines'] as const) {
     const value = options[name];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= 1.`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= 1.`);
     if (value !== undefined) settings[name] = value;
   }
   const duration = options.maxCueDuration;
@@ -147,7 +149,11 @@ function validateOptions(options: SubtitleOptions): Settings {
   return settings;
 }
 
-function validateResult(result: TimedTranscript): { segments: AudioTranscriptionSegment[]; words?: AudioTranscriptionWord[]; speakerSegments?: AudioTranscriptionSpeakerSegment[] } {
+function validateResult(result: TimedTranscript): {
+  segments: AudioTranscriptionSegment[];
+  words?: AudioTranscriptionWord[];
+  speakerSegments?: AudioTranscriptionSpeakerSegment[];
+} {
   if (typeof result !== 'object' || result === null || !Array.isArray(result.segments)) {
     throw new TypeError('Subtitles need a verbose transcription (response_format "verbose_json"), which has "segments"; got ' + describe(result) + '.');
   }
@@ -155,7 +161,9 @@ function validateResult(result: TimedTranscript): { segments: AudioTranscription
     items.forEach((item, index) => {
       const { start, end } = item ?? {};
       if (typeof start !== 'number' || typeof end !== 'number' || !Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end < start) {
-        throw new TypeError(`${field}[${index}] has invalid times (start ${JSON.stringify(start)}, end ${JSON.stringify(end)}): expected 0 <= start <= end, in seconds.`);
+        throw new TypeError(
+          `${field}[${index}] has invalid times (start ${JSON.stringify(start)}, end ${JSON.stringify(end)}): expected 0 <= start <= end, in seconds.`,
+        );
       }
     });
   check(result.segments, 'segments');
@@ -166,5 +174,9 @@ function validateResult(result: TimedTranscript): { segments: AudioTranscription
 
 function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
-  return `an object with ${Object.keys(value).map((key) => JSON.stringify(key)).join(', ') || 'no fields'}`;
+  return `an object with ${
+    Object.keys(value)
+      .map((key) => JSON.stringify(key))
+      .join(', ') || 'no fields'
+  }`;
 }

@@ -128,7 +128,8 @@ function prepareUpload(params: AudioToTextParams, platform: Platform, validate: 
 
 function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
-  if (params.file === undefined || params.file === null) throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
+  if (params.file === undefined || params.file === null)
+    throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
   const formats = Object.values(AudioTranscriptionsResponseFormatEnum) as string[];
   if (params.response_format !== undefined && !formats.includes(params.response_format)) {
     throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);

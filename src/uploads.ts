@@ -119,7 +119,8 @@ export async function toUploadSource(input: Uploadable, platform: Platform): Pro
 /** The UploadSource for bytes, a Blob or a stream; undefined for anything else. Throws for a stream that cannot be read. */
 export function bytesSource(input: unknown): UploadSource | undefined {
   if (input instanceof UploadSource) return input;
-  if (input instanceof Uint8Array) return new UploadSource(input, DEFAULT_UPLOAD_FILENAME, `a ${input.constructor.name}`, 'application/octet-stream', input.length, true);
+  if (input instanceof Uint8Array)
+    return new UploadSource(input, DEFAULT_UPLOAD_FILENAME, `a ${input.constructor.name}`, 'application/octet-stream', input.length, true);
   if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
   if (typeof Blob !== 'undefined' && input instanceof Blob) {
     const name = (input as { name?: unknown }).name;

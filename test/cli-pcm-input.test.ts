@@ -36,7 +36,7 @@ test('48 kHz stereo float is mixed down and resampled to a third of the frames, 
   out.forEach((sample, i) => expect(Math.abs(sample - Math.round((-0.5 + (3 * i) / frames) * 32768))).toBeLessThanOrEqual(1));
 });
 
-test('24 kHz (a speech model\'s rate) becomes 16 kHz by interpolation, across chunk boundaries', async () => {
+test("24 kHz (a speech model's rate) becomes 16 kHz by interpolation, across chunk boundaries", async () => {
   const frames = 2400;
   const pcm = ramp(frames, 1, (b, v, i) => b.writeInt16LE(Math.round(v * 32768), i), 2);
   const out = await convert(Buffer.from(pcmToWav(pcm, { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 })), 333);

@@ -71,7 +71,12 @@ describe('speak', () => {
     expect(result.stdout.length).toBe(0);
     expect(readFileSync(file('hello.wav')).equals(localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body)).toBe(true);
     const request = server.fake.requests.at(-1)!;
-    expect([request.method, request.url.pathname, request.headers.authorization, request.headers.accept]).toEqual(['POST', '/v1/audio/speech', `Bearer ${LOCAL_API_KEY}`, 'audio/wav']);
+    expect([request.method, request.url.pathname, request.headers.authorization, request.headers.accept]).toEqual([
+      'POST',
+      '/v1/audio/speech',
+      `Bearer ${LOCAL_API_KEY}`,
+      'audio/wav',
+    ]);
   });
 
   test('the format follows the extension (.mp3, .raw), and --format overrides it; --model and --voice are sent', async () => {
@@ -112,7 +117,14 @@ describe('speak', () => {
   test('--json describes the file written', async () => {
     const result = await run(local('speak', 'Hello there!', '-o', 'hello.wav', '--json'));
     const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
-    expect(JSON.parse(result.stdout.toString())).toEqual({ path: 'hello.wav', format: 'wav', bytes: body.length, seconds: 0.6, request_id: 'local-speech', played: false });
+    expect(JSON.parse(result.stdout.toString())).toEqual({
+      path: 'hello.wav',
+      format: 'wav',
+      bytes: body.length,
+      seconds: 0.6,
+      request_id: 'local-speech',
+      played: false,
+    });
   });
 
   test('--play plays the audio through the first player on PATH, and says clearly when there is none', async () => {
@@ -148,7 +160,7 @@ describe('transcribe and translate', () => {
     expect(fromStdin.stdout.toString()).toBe('This is the local stand-in for Together. It heard 2.00 seconds of audio in audio.\n');
   });
 
-  test('--format srt is valid SubRip with the segments\' times', async () => {
+  test("--format srt is valid SubRip with the segments' times", async () => {
     const result = await run(local('transcribe', wav(), '--format', 'srt'));
     expect(result.code).toBe(0);
     const text = result.stdout.toString();
@@ -167,7 +179,7 @@ describe('transcribe and translate', () => {
     expect(parsed.cues.at(-1)!.endTime).toBe(2);
   });
 
-  test('verbose_json and --json give the API\'s JSON', async () => {
+  test("verbose_json and --json give the API's JSON", async () => {
     const verbose = JSON.parse((await run(local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word'))).stdout.toString());
     expect(verbose).toMatchObject({ task: 'transcribe', duration: 2, segments: expect.any(Array), words: expect.any(Array) });
     const json = JSON.parse((await run(local('translate', wav(), '--json'))).stdout.toString());
@@ -190,7 +202,13 @@ describe('voices', () => {
 
     expect(JSON.parse((await run(local('voices', '--json'))).stdout.toString())).toEqual(LOCAL_VOICES);
     const one = (await run(local('voices', '--model', 'cartesia/sonic'))).stdout.toString();
-    expect(one.trim().split('\n').slice(1).map((line) => line.split(/\s{2,}/)[1])).toEqual(['friendly sidekick', 'calm lady']);
+    expect(
+      one
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/\s{2,}/)[1]),
+    ).toEqual(['friendly sidekick', 'calm lady']);
   });
 });
 
@@ -218,7 +236,14 @@ describe('listen', () => {
 
 describe('exit codes', () => {
   test('usage: 2 for an unknown command or option, a missing argument, a bad choice', async () => {
-    for (const args of [['dance'], ['speak', '--loud', 'hi'], ['transcribe'], ['transcribe', 'a.wav', '--format', 'docx'], ['translate', 'a.wav', '--diarize'], []]) {
+    for (const args of [
+      ['dance'],
+      ['speak', '--loud', 'hi'],
+      ['transcribe'],
+      ['transcribe', 'a.wav', '--format', 'docx'],
+      ['translate', 'a.wav', '--diarize'],
+      [],
+    ]) {
       const result = await run(local(...args));
       expect([args, result.code]).toEqual([args, 2]);
     }
@@ -289,7 +314,7 @@ describe('exit codes', () => {
 });
 
 describe('the host', () => {
-  test('without --base-url the client resolves the host itself (TOGETHER_BASE_URL here; Together\'s own otherwise)', async () => {
+  test("without --base-url the client resolves the host itself (TOGETHER_BASE_URL here; Together's own otherwise)", async () => {
     const result = await run(['voices', '--json'], { env: env({ TOGETHER_BASE_URL: server.baseURL }) });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.toString())).toEqual(LOCAL_VOICES);
@@ -325,7 +350,10 @@ describe('the key', () => {
   });
 
   test('is refused as a flag, without echoing the value', async () => {
-    for (const args of [['voices', `--api-key=${SECRET}`], ['voices', '--api-key', SECRET]]) {
+    for (const args of [
+      ['voices', `--api-key=${SECRET}`],
+      ['voices', '--api-key', SECRET],
+    ]) {
       const result = await run(local(...args));
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('--api-key is not accepted');
@@ -352,7 +380,7 @@ describe('progress', () => {
     const size = readFileSync(file('long.wav')).length;
     const tty = await inPty(local('transcribe', 'long.wav'), '> out.txt');
     expect(tty.code).toBe(0);
-    expect(tty.stdout.toString()).toMatch(new RegExp(`Uploading: 156\\.3 KB of 156\\.3 KB \\(100%\\)`));
+    expect(tty.stdout.toString()).toMatch(/Uploading: 156\.3 KB of 156\.3 KB \(100%\)/);
     expect(size).toBe(160044);
     expect(tty.stdout.toString()).toContain('Request id: local-transcribe');
     expect(readFileSync(file('out.txt'), 'utf8')).toBe('This is the local stand-in for Together. It heard 5.00 seconds of audio in long.wav.\n');

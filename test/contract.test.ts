@@ -76,8 +76,14 @@ function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationRes
     return;
   }
   const verbose = data as AudioTranscriptionVerboseJsonResponse;
-  expect(verbose).toMatchObject({ task: expect.stringMatching(/^(transcribe|translate)$/), language: expect.any(String), duration: expect.any(Number), text: expect.any(String) });
-  for (const segment of verbose.segments) expect(segment).toEqual({ id: expect.any(Number), start: expect.any(Number), end: expect.any(Number), text: expect.any(String) });
+  expect(verbose).toMatchObject({
+    task: expect.stringMatching(/^(transcribe|translate)$/),
+    language: expect.any(String),
+    duration: expect.any(Number),
+    text: expect.any(String),
+  });
+  for (const segment of verbose.segments)
+    expect(segment).toEqual({ id: expect.any(Number), start: expect.any(Number), end: expect.any(Number), text: expect.any(String) });
   expect(verbose.words?.length).toBeGreaterThan(0);
   for (const word of verbose.words ?? []) expect(word).toMatchObject({ word: expect.any(String), start: expect.any(Number), end: expect.any(Number) });
 }
@@ -136,37 +142,50 @@ test('POST /audio/speech with stream: true passes validation (Prism cannot mock 
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await clientInternals(together).audio.audioTranscriptions({
-    file: audio,
-    model: 'openai/whisper-large-v3',
-    language: 'en',
-    prompt: 'A greeting.',
-    responseFormat,
-    temperature: 0.2,
-    timestampGranularities: ['word', 'segment'],
-    diarize: true,
-    minSpeakers: 1,
-    maxSpeakers: 2,
-  }, exampleFor(responseFormat));
+  const { data } = await clientInternals(together).audio.audioTranscriptions(
+    {
+      file: audio,
+      model: 'openai/whisper-large-v3',
+      language: 'en',
+      prompt: 'A greeting.',
+      responseFormat,
+      temperature: 0.2,
+      timestampGranularities: ['word', 'segment'],
+      diarize: true,
+      minSpeakers: 1,
+      maxSpeakers: 2,
+    },
+    exampleFor(responseFormat),
+  );
   acceptedResponse();
   expectTranscript(data, responseFormat);
   if (responseFormat === 'verbose_json') {
     for (const turn of (data as AudioTranscriptionVerboseJsonResponse).speaker_segments ?? []) {
-      expect(turn).toEqual({ id: expect.any(Number), speaker_id: expect.any(String), start: expect.any(Number), end: expect.any(Number), text: expect.any(String), words: expect.any(Array) });
+      expect(turn).toEqual({
+        id: expect.any(Number),
+        speaker_id: expect.any(String),
+        start: expect.any(Number),
+        end: expect.any(Number),
+        text: expect.any(String),
+        words: expect.any(Array),
+      });
     }
     expect((data as AudioTranscriptionVerboseJsonResponse).speaker_segments?.length).toBeGreaterThan(0);
   }
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/translations with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await clientInternals(together).audio.audioTranslations({
-    file: audio,
-    model: 'openai/whisper-large-v3',
-    prompt: 'A greeting.',
-    responseFormat,
-    temperature: 0,
-    timestampGranularities: 'segment',
-  }, exampleFor(responseFormat));
+  const { data } = await clientInternals(together).audio.audioTranslations(
+    {
+      file: audio,
+      model: 'openai/whisper-large-v3',
+      prompt: 'A greeting.',
+      responseFormat,
+      temperature: 0,
+      timestampGranularities: 'segment',
+    },
+    exampleFor(responseFormat),
+  );
   acceptedResponse();
   expectTranscript(data, responseFormat);
 });
@@ -175,7 +194,10 @@ test('the facade resources send requests the spec accepts', async () => {
   const transcript: AudioTranscriptionJsonResponse = await together.transcriptions.create({ file: audio, response_format: 'json' });
   acceptedResponse();
   expectTranscript(transcript, 'json');
-  const verbose = await together.translations.create({ file: audio, response_format: 'verbose_json', timestamp_granularities: ['word'] }, exampleFor('verbose_json'));
+  const verbose = await together.translations.create(
+    { file: audio, response_format: 'verbose_json', timestamp_granularities: ['word'] },
+    exampleFor('verbose_json'),
+  );
   acceptedResponse();
   expectTranscript(verbose, 'verbose_json');
   expect(verbose.task).toBe('translate');
@@ -216,10 +238,14 @@ describe("Together's published document, without the overlay", () => {
   const seen: AxiosResponse[] = [];
 
   beforeAll(async () => {
-    published = await startChild(repoBin('prism'), ['mock', path.resolve(repoRoot, '..', 'shared', 'reference', 'together-audio-openapi.yaml'), '-h', '127.0.0.1', '-p', '0'], {
-      cwd: repoRoot,
-      ready: /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/,
-    });
+    published = await startChild(
+      repoBin('prism'),
+      ['mock', path.resolve(repoRoot, '..', 'shared', 'reference', 'together-audio-openapi.yaml'), '-h', '127.0.0.1', '-p', '0'],
+      {
+        cwd: repoRoot,
+        ready: /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      },
+    );
     client = new TogetherAudio({ apiKey: 'contract-test-key', baseURL: published.ready[1], maxRetries: 0 });
     clientInternals(client).axios.interceptors.response.use((response) => {
       seen.push(response);
@@ -237,7 +263,9 @@ describe("Together's published document, without the overlay", () => {
   });
 
   test('known defect 1: a URL upload matches both oneOf branches of file, so it is refused', async () => {
-    const error = await clientInternals(client).audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }).catch((caught: unknown) => caught);
+    const error = await clientInternals(client)
+      .audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).headers['sl-violations']).toMatch(/oneOf|file/);
   });

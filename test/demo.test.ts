@@ -24,7 +24,7 @@ afterAll(() => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
-test('the README\'s first set-up command installs, regenerates, builds and runs the demo', () => {
+test("the README's first set-up command installs, regenerates, builds and runs the demo", () => {
   const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
   const firstCommand = /```sh\n(.*)\n```/.exec(readme)?.[1];
   expect(firstCommand).toBe('npm ci && npm run generate && npm run build && npm run demo');
@@ -42,5 +42,8 @@ test('npm run demo speaks hello.wav, transcribes it to SRT, lists voices and run
   const wav = parseWav(readFileSync(path.join(outDir, 'hello.wav')));
   expect(wav).toMatchObject({ riff: 'RIFF', wave: 'WAVE', sampleRate: 24000, channels: 1, bitsPerSample: 16, dataSize: 1.75 * 24000 * 2 });
   const cues = parseSync(readFileSync(path.join(outDir, 'hello.srt'), 'utf8'));
-  expect(cues.map((node) => node.type === 'cue' && node.data.text)).toEqual(['This is the local stand-in for Together.', 'It heard 1.75 seconds of audio in\nhello.wav.']);
+  expect(cues.map((node) => node.type === 'cue' && node.data.text)).toEqual([
+    'This is the local stand-in for Together.',
+    'It heard 1.75 seconds of audio in\nhello.wav.',
+  ]);
 });

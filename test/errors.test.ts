@@ -39,12 +39,14 @@ afterEach(() => server.reset());
 afterAll(() => server.close());
 
 function speechError(options: Parameters<ClientInternals['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
-  return clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request }, options).then(
-    () => {
-      throw new Error('expected the request to fail');
-    },
-    (error: unknown) => error,
-  );
+  return clientInternals(client)
+    .audio.audioSpeech({ audioSpeechRequest: request }, options)
+    .then(
+      () => {
+        throw new Error('expected the request to fail');
+      },
+      (error: unknown) => error,
+    );
 }
 
 function respond(handler: (res: ServerResponse) => void): void {
@@ -141,14 +143,20 @@ describe('status codes map to typed errors carrying the ErrorData fields and the
 
   it('exposes x-ratelimit-* and x-tokenlimit-* as numbers on a RateLimitError', async () => {
     respond((res) =>
-      sendError(res, 429, 'slow down', { type: 'rate_limit' }, {
-        'x-ratelimit-limit': '600',
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': '2.5',
-        'x-ratelimit-remaining-tokens': '12',
-        'x-tokenlimit-limit': '100000',
-        'x-tokenlimit-remaining': '42',
-      }),
+      sendError(
+        res,
+        429,
+        'slow down',
+        { type: 'rate_limit' },
+        {
+          'x-ratelimit-limit': '600',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': '2.5',
+          'x-ratelimit-remaining-tokens': '12',
+          'x-tokenlimit-limit': '100000',
+          'x-tokenlimit-remaining': '42',
+        },
+      ),
     );
     const error = (await speechError()) as RateLimitError;
     expect(error).toBeInstanceOf(RateLimitError);
@@ -161,7 +169,9 @@ describe('bodies that are not ErrorData still give a clear message', () => {
   it('an HTML page from a proxy', async () => {
     respond((res) => {
       res.writeHead(502, { 'content-type': 'text/html' });
-      res.end('<!DOCTYPE html><html><head><style>body{color:red}</style><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unreachable.</p></body></html>');
+      res.end(
+        '<!DOCTYPE html><html><head><style>body{color:red}</style><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The upstream server is unreachable.</p></body></html>',
+      );
     });
     const error = (await speechError()) as Error;
     expect(error).toBeInstanceOf(InternalServerError);
@@ -228,7 +238,9 @@ describe('connection failures', () => {
     const baseURL = closed.baseURL;
     await closed.close();
     const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
-    const error = await clientInternals(offline).voices.fetchVoices().catch((e: unknown) => e);
+    const error = await clientInternals(offline)
+      .voices.fetchVoices()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isAxiosError(error)).toBe(false);
@@ -241,7 +253,13 @@ describe('the API key never appears in an error', () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);
       const auth = String(req.headers.authorization);
-      sendError(res, 401, `Invalid API key provided: ${auth}`, { type: 'invalid_api_key', code: 'invalid_api_key' }, { 'x-request-id': 'req_401', 'x-echo': auth });
+      sendError(
+        res,
+        401,
+        `Invalid API key provided: ${auth}`,
+        { type: 'invalid_api_key', code: 'invalid_api_key' },
+        { 'x-request-id': 'req_401', 'x-echo': auth },
+      );
     });
     const error = (await speechError()) as AuthenticationError;
     expect(error).toBeInstanceOf(AuthenticationError);

@@ -250,7 +250,10 @@ describe('cancellation', () => {
       res.write(randomBytes(100));
     });
     const controller = new AbortController();
-    const response = await clientInternals(makeClient()).audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream', signal: controller.signal });
+    const response = await clientInternals(makeClient()).audio.audioSpeech(
+      { audioSpeechRequest: request },
+      { responseType: 'stream', signal: controller.signal },
+    );
     const body = response.data as unknown as Readable;
     const error = await failure(
       (async () => {

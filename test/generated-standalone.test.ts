@@ -32,9 +32,7 @@ test('speech: the Accept header follows response_format and the bytes come back 
 
 test('speech: a 400 carries the decoded ErrorData, not undecoded bytes', async () => {
   server.route('POST /audio/speech', (_req, res) => sendError(res, 400, 'voice "nobody" does not exist', { param: 'voice' }));
-  const error = await audio
-    .audioSpeech({ audioSpeechRequest: { model: 'cartesia/sonic', input: 'Hi', voice: 'nobody' } })
-    .catch((caught: unknown) => caught);
+  const error = await audio.audioSpeech({ audioSpeechRequest: { model: 'cartesia/sonic', input: 'Hi', voice: 'nobody' } }).catch((caught: unknown) => caught);
   expect(isAxiosError(error)).toBe(true);
   const body = (error as { response: { status: number; data: ErrorData } }).response;
   expect(body.status).toBe(400);

@@ -255,7 +255,10 @@ describe('5. uploads that finish, and fail honestly', () => {
   function acceptUploads(): { received: () => Promise<{ size: number; sha256: string } | undefined> } {
     let upload: Promise<{ size: number; sha256: string } | undefined> | undefined;
     server.route('POST /audio/transcriptions', async (req, res) => {
-      upload = parseMultipart(req).then((parsed) => parsed.files[0], () => undefined);
+      upload = parseMultipart(req).then(
+        (parsed) => parsed.files[0],
+        () => undefined,
+      );
       if (await upload) sendJson(res, 200, { text: 'done' });
     });
     return { received: () => upload ?? Promise.resolve(undefined) };

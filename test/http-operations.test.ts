@@ -87,7 +87,9 @@ describe('POST /audio/speech', () => {
     server.route('POST /audio/speech', (_req, res) =>
       sendError(res, 400, 'voice not found', { param: 'voice', code: 'invalid_voice' }, { 'x-request-id': 'req_400' }),
     );
-    const error = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request }).catch((e: unknown) => e);
+    const error = await clientInternals(client)
+      .audio.audioSpeech({ audioSpeechRequest: request })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error).toMatchObject({ status: 400, param: 'voice', code: 'invalid_voice', type: 'invalid_request_error', requestId: 'req_400' });
     expect((error as Error).message).toContain('voice not found');
@@ -160,12 +162,27 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
       sendJson(res, 200, verbose);
     });
 
-    const common = { file: AUDIO, responseFormat: 'verbose_json' as const, temperature: 0.2, prompt: 'names: Ada', diarize: true, minSpeakers: 1, maxSpeakers: 2 };
+    const common = {
+      file: AUDIO,
+      responseFormat: 'verbose_json' as const,
+      temperature: 0.2,
+      prompt: 'names: Ada',
+      diarize: true,
+      minSpeakers: 1,
+      maxSpeakers: 2,
+    };
     const first = await clientInternals(client).audio.audioTranscriptions({ ...common, timestampGranularities: 'word' });
     await clientInternals(client).audio.audioTranscriptions({ ...common, timestampGranularities: ['word', 'segment'] });
 
     expect(first.data).toEqual(verbose);
-    const scalarFields = { response_format: ['verbose_json'], temperature: ['0.2'], prompt: ['names: Ada'], diarize: ['true'], min_speakers: ['1'], max_speakers: ['2'] };
+    const scalarFields = {
+      response_format: ['verbose_json'],
+      temperature: ['0.2'],
+      prompt: ['names: Ada'],
+      diarize: ['true'],
+      min_speakers: ['1'],
+      max_speakers: ['2'],
+    };
     expect(bodies[0].fields).toEqual({ ...scalarFields, timestamp_granularities: ['word'] });
     expect(bodies[1].fields).toEqual({ ...scalarFields, timestamp_granularities: ['word', 'segment'] });
   });
@@ -173,7 +190,9 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
   it('maps a 429 ErrorData body to RateLimitError', async () => {
     server.route('POST /audio/translations', (_req, res) => sendError(res, 429, 'slow down', { type: 'rate_limit' }));
     // Without retries: by default a 429 is retried after a backoff.
-    const error = await clientInternals(client).audio.audioTranslations({ file: AUDIO }, { 'axios-retry': { retries: 0 } }).catch((e: unknown) => e);
+    const error = await clientInternals(client)
+      .audio.audioTranslations({ file: AUDIO }, { 'axios-retry': { retries: 0 } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ status: 429, type: 'rate_limit' });
   });

@@ -88,7 +88,7 @@ test('import loads the ESM build and calls the API', async () => {
   expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
 });
 
-test('npx runs the package\'s together-audio executable, which calls the API with the key from the environment', async () => {
+test("npx runs the package's together-audio executable, which calls the API with the key from the environment", async () => {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TOGETHER_API_KEY: API_KEY };
   const { stdout } = await run('npx', ['--no-install', PACKAGE_NAME, 'voices', '--json', '--base-url', server.baseURL], { cwd: consumer, env });
   expect(JSON.parse(stdout)).toEqual(voices);

@@ -31,10 +31,7 @@ beforeAll(async () => {
   server = await FakeTogether.start();
   server.route('GET /voices', (_req, res) => sendJson(res, 200, voices));
   // Settle both before failing, so afterAll can stop whichever one started.
-  const [started, built] = await Promise.allSettled([
-    LocalRegistry.start(path.join(workDir, 'verdaccio')),
-    buildAndPack(workDir, writeUserConfig(workDir)),
-  ]);
+  const [started, built] = await Promise.allSettled([LocalRegistry.start(path.join(workDir, 'verdaccio')), buildAndPack(workDir, writeUserConfig(workDir))]);
   if (started.status === 'fulfilled') registry = started.value;
   if (built.status === 'fulfilled') packed = built.value;
   for (const result of [started, built]) if (result.status === 'rejected') throw result.reason;

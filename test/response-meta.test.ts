@@ -94,7 +94,11 @@ describe('withResponse and asResponse', () => {
     });
     const { data, response } = await client.speech.create(request).withResponse();
     expect(Buffer.compare(data, audio)).toBe(0);
-    expect(response).toMatchObject({ status: 200, ...expectedMeta, headers: expect.objectContaining({ 'content-type': 'audio/wav', 'x-request-id': 'req_ok_1' }) });
+    expect(response).toMatchObject({
+      status: 200,
+      ...expectedMeta,
+      headers: expect.objectContaining({ 'content-type': 'audio/wav', 'x-request-id': 'req_ok_1' }),
+    });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -145,7 +149,15 @@ describe('one public surface', () => {
   ])('%s exports no generator internals or package internals', (_label, api) => {
     const names = Object.keys(api);
     expect(names.filter((name) => /(ParamCreator|Fp|Factory)$/.test(name))).toEqual([]);
-    for (const internal of ['resolveApiKey', 'resolveBaseURL', 'retryDelayFor', 'serverSuggestedDelay', 'decodeSpeechEvents', 'toAudioFile', 'clientInternals']) {
+    for (const internal of [
+      'resolveApiKey',
+      'resolveBaseURL',
+      'retryDelayFor',
+      'serverSuggestedDelay',
+      'decodeSpeechEvents',
+      'toAudioFile',
+      'clientInternals',
+    ]) {
       expect(names).not.toContain(internal);
     }
     expect(names).toEqual(expect.arrayContaining(['TogetherAudio', 'AudioApi', 'VoicesApi', 'Configuration', 'BadRequestError']));

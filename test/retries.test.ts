@@ -152,7 +152,9 @@ describe('retried statuses and connection failures', () => {
       await readBody(req);
       sendError(res, 503, 'The server is overloaded', { type: 'service_unavailable' }, { 'x-request-id': `req_${server.requests.length}` });
     });
-    const error = await makeClient({ maxRetries: 3 }).speech.create(request).catch((e: unknown) => e);
+    const error = await makeClient({ maxRetries: 3 })
+      .speech.create(request)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error).toMatchObject({ status: 503, attempts: 4, requestId: 'req_4' });
@@ -164,7 +166,9 @@ describe('retried statuses and connection failures', () => {
 
   it('uses the default of 2 retries (3 requests in all)', async () => {
     server.route('POST /audio/speech', (_req, res) => sendError(res, 500, 'down'));
-    const error = await makeClient().speech.create(request).catch((e: unknown) => e);
+    const error = await makeClient()
+      .speech.create(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InternalServerError);
     expect(server.requests).toHaveLength(3);
   });
@@ -186,7 +190,9 @@ describe('retried statuses and connection failures', () => {
 
   it('connection reset every time → APIConnectionError after the retries', async () => {
     server.route('POST /audio/speech', (req) => void req.socket.destroy());
-    const error = await makeClient().speech.create(request).catch((e: unknown) => e);
+    const error = await makeClient()
+      .speech.create(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(server.requests).toHaveLength(3);
   });

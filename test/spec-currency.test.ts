@@ -20,7 +20,13 @@ test('speech takes any locale as language and extra_params.pronunciation_dict, s
     res.writeHead(200, { 'content-type': 'audio/wav' });
     res.end(Buffer.from('RIFF'));
   });
-  const request = { model: 'cartesia/sonic', input: '你好', voice: 'friendly sidekick', language: 'zh-hk', extra_params: { pronunciation_dict: ['omg/oh my god'] } };
+  const request = {
+    model: 'cartesia/sonic',
+    input: '你好',
+    voice: 'friendly sidekick',
+    language: 'zh-hk',
+    extra_params: { pronunciation_dict: ['omg/oh my god'] },
+  };
   await together.speech.create(request);
   expect(body).toEqual(request);
 });
@@ -31,7 +37,10 @@ test('a verbose transcription without task (no longer sent) is a complete result
     await parseMultipart(req);
     sendJson(res, 200, result);
   });
-  const transcript: AudioTranscriptionVerboseJsonResponse = await together.transcriptions.create({ file: Buffer.from('RIFF'), response_format: 'verbose_json' });
+  const transcript: AudioTranscriptionVerboseJsonResponse = await together.transcriptions.create({
+    file: Buffer.from('RIFF'),
+    response_format: 'verbose_json',
+  });
   expect(transcript).toEqual(result);
   expect(transcript.task).toBeUndefined();
 });

@@ -32,7 +32,10 @@ function generatedCode(dir: string): Record<string, string> {
   return Object.fromEntries(
     files.map((entry) => {
       const file = path.join(entry.parentPath, entry.name);
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '').replace(/\s+/g, ' ');
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '')
+        .replace(/\s+/g, ' ');
       return [path.relative(root, file), code];
     }),
   );
@@ -78,7 +81,12 @@ describe('a simulated next revision of the document', () => {
         tags: ['Audio'],
         operationId: 'audio-models',
         responses: {
-          '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'string' } } } } } } },
+          '200': {
+            description: 'OK',
+            content: {
+              'application/json': { schema: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'string' } } } } },
+            },
+          },
           '400': { description: 'BadRequest', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorData' } } } },
         },
       },

@@ -54,7 +54,11 @@ const worded: TimedTranscript = {
 test('with word timestamps, cues are capped by duration (maxCueDuration) and length (maxLineLength × maxLines)', () => {
   const byDuration = parsed(toSrt(worded, { maxCueDuration: 4 }));
   expect(byDuration.map((c) => c.text)).toEqual(['one two three four', 'five six seven eight', 'nine ten eleven twelve']);
-  expect(byDuration.map((c) => [c.start, c.end])).toEqual([[0, 3800], [4000, 7800], [8000, 11800]]);
+  expect(byDuration.map((c) => [c.start, c.end])).toEqual([
+    [0, 3800],
+    [4000, 7800],
+    [8000, 11800],
+  ]);
   for (const c of byDuration) expect(c.end - c.start).toBeLessThanOrEqual(4000);
 
   const byLength = parsed(toSrt(worded, { maxLineLength: 10, maxLines: 1 }));
@@ -111,7 +115,12 @@ test('VTT escapes markup characters and never lets cue text end a cue early', ()
 });
 
 test('a zero-length word still gets a valid cue; blank segments are skipped', () => {
-  const result: TimedTranscript = { segments: [{ id: 0, start: 1, end: 1, text: 'blip' }, { id: 1, start: 2, end: 3, text: '   ' }] };
+  const result: TimedTranscript = {
+    segments: [
+      { id: 0, start: 1, end: 1, text: 'blip' },
+      { id: 1, start: 2, end: 3, text: '   ' },
+    ],
+  };
   expect(parsed(toSrt(result))).toEqual([{ start: 1000, end: 1001, text: 'blip' }]);
   expect(strictVtt(toVtt(result))).toHaveLength(1);
   expect(subtitleCues({ segments: [] })).toEqual([]);

@@ -106,12 +106,20 @@ describe('pcmFormatForSpeech', () => {
 
   it('uses pcm_s16le at 24000 Hz for Orpheus and Kokoro whatever the request says', () => {
     for (const model of ['canopylabs/orpheus-3b-0.1-ft', 'hexgrad/Kokoro-82M']) {
-      expect(pcmFormatForSpeech({ model, response_encoding: 'pcm_f32le', sample_rate: 44100 })).toEqual({ encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 });
+      expect(pcmFormatForSpeech({ model, response_encoding: 'pcm_f32le', sample_rate: 44100 })).toEqual({
+        encoding: 'pcm_s16le',
+        sampleRate: 24000,
+        channels: 1,
+      });
     }
   });
 
   it('lets the caller override, and rejects nonsense before anything is written', () => {
-    expect(pcmFormatForSpeech({ model: 'new/model' }, { encoding: 'pcm_s16le', sampleRate: 22050 })).toEqual({ encoding: 'pcm_s16le', sampleRate: 22050, channels: 1 });
+    expect(pcmFormatForSpeech({ model: 'new/model' }, { encoding: 'pcm_s16le', sampleRate: 22050 })).toEqual({
+      encoding: 'pcm_s16le',
+      sampleRate: 22050,
+      channels: 1,
+    });
     expect(() => pcmFormatForSpeech({ model: 'cartesia/sonic' }, { sampleRate: 0 })).toThrow(/sampleRate/);
     expect(() => pcmFormatForSpeech({ model: 'cartesia/sonic' }, { channels: 1.5 })).toThrow(/channels/);
     expect(() => wavHeader({ encoding: 'pcm_u8' as never, sampleRate: 8000, channels: 1 })).toThrow(/Unknown PCM encoding/);

@@ -67,7 +67,10 @@ export function createRawHttpClient(baseURL) {
         { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length, accept: 'application/json' },
         (req) => {
           req.write(head);
-          pipeline(createReadStream(filePath), req, { end: false }).then(() => req.end(tail), (error) => req.destroy(error));
+          pipeline(createReadStream(filePath), req, { end: false }).then(
+            () => req.end(tail),
+            (error) => req.destroy(error),
+          );
         },
       );
       return receivedBytes(JSON.parse((await readAll(response)).toString('utf8')));

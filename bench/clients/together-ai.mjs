@@ -29,12 +29,20 @@ export function createTogetherAiClient(baseURL) {
     },
     async *streamSpeech() {
       const events = await client.audio.speech.create(STREAMED_SPEECH_REQUEST);
-      // The typings promise chunks; the wire format nests each chunk under `data`.
-      for await (const event of events) yield Buffer.from((/** @type {any} */ (event).data ?? event).b64, 'base64');
+      for await (const event of events) yield Buffer.from(b64Of(event), 'base64');
     },
     async transcribe(filePath) {
       return receivedBytes(await client.audio.transcriptions.create({ file: createReadStream(filePath), model: UPLOAD_MODEL }));
     },
     close() {},
   };
+}
+
+/**
+ * The typings promise chunks; the wire format nests each chunk under `data`.
+ * @param {any} event
+ * @returns {string}
+ */
+function b64Of(event) {
+  return (event.data ?? event).b64;
 }

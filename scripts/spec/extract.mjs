@@ -22,7 +22,11 @@ export function extractAudio(doc) {
 function withoutCodeSamples(node) {
   if (Array.isArray(node)) return node.map(withoutCodeSamples);
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'x-codeSamples').map(([key, value]) => [key, withoutCodeSamples(value)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key]) => key !== 'x-codeSamples')
+      .map(([key, value]) => [key, withoutCodeSamples(value)]),
+  );
 }
 
 /** Pointers (`#/components/<kind>/<name>`) of every component `root` reaches, directly or through others. */

@@ -19,7 +19,10 @@ export async function applyOverlay(spec, overlayPath) {
 }
 
 /** Writes `out` (by default <root>/build/openapi.overlaid.yaml) from `specPath` (<root>/openapi.yaml). */
-export async function writeOverlaidSpec(root, { specPath = path.join(root, 'openapi.yaml'), out = path.join(root, 'build', 'openapi.overlaid.yaml'), log = console.warn } = {}) {
+export async function writeOverlaidSpec(
+  root,
+  { specPath = path.join(root, 'openapi.yaml'), out = path.join(root, 'build', 'openapi.overlaid.yaml'), log = console.warn } = {},
+) {
   const spec = parse(readFileSync(specPath, 'utf8'));
   const { spec: overlaid, unused } = await applyOverlay(spec, path.join(root, 'openapi.overlay.yaml'));
   for (const action of unused) log(`overlay: no match for ${action.target} (${action.description ?? 'no reason given'})`);

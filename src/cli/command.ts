@@ -62,7 +62,9 @@ export function commandHelp(command: Command): string {
 export function parseCommandLine(command: Command, argv: string[]): { values: Values; positionals: string[] } {
   const flag = argv.find((arg) => /^--api-key(=|$)/.test(arg));
   if (flag !== undefined) {
-    throw new UsageError(`--api-key is not accepted: a key on the command line ends up in shell history and process lists. Set ${API_KEY_ENV} or use --api-key-file PATH.`);
+    throw new UsageError(
+      `--api-key is not accepted: a key on the command line ends up in shell history and process lists. Set ${API_KEY_ENV} or use --api-key-file PATH.`,
+    );
   }
   const { values, positionals } = parseArgs({ args: argv, options: { ...command.options, ...COMMON_OPTIONS }, allowPositionals: true, strict: true });
   return { values: values as Values, positionals };
@@ -121,6 +123,8 @@ export function choice<T extends string>(values: Values, name: string, allowed: 
 export function requirePositionals(context: Context, command: Command, min: number, max: number): void {
   const count = context.positionals.length;
   if (count < min || count > max) {
-    throw new UsageError(`${command.name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${count}. Usage: ${command.usage}`);
+    throw new UsageError(
+      `${command.name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${count}. Usage: ${command.usage}`,
+    );
   }
 }

@@ -19,7 +19,9 @@ export async function openSink(destination: Destination, io: Io): Promise<Sink> 
   const file = createWriteStream(destination.path);
   await new Promise<void>((resolve, reject) => {
     file.once('open', () => resolve());
-    file.once('error', (error: NodeJS.ErrnoException) => reject(new BadInputError(`Cannot write ${JSON.stringify(destination.path)} (${error.code ?? error.message}).`)));
+    file.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new BadInputError(`Cannot write ${JSON.stringify(destination.path)} (${error.code ?? error.message}).`)),
+    );
   });
   return { destination, stream: file };
 }

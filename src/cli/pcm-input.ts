@@ -90,7 +90,8 @@ function converter(layout: WavLayout): (frames: Buffer) => Buffer {
   const bytes = layout.bitsPerSample / 8;
   const frameBytes = bytes * layout.channels;
   const read = sampleReader(layout);
-  if (layout.formatTag === 1 && layout.bitsPerSample === 16 && layout.channels === 1 && layout.sampleRate === TARGET_RATE) return (frames) => Buffer.from(frames);
+  if (layout.formatTag === 1 && layout.bitsPerSample === 16 && layout.channels === 1 && layout.sampleRate === TARGET_RATE)
+    return (frames) => Buffer.from(frames);
   const step = layout.sampleRate / TARGET_RATE;
   let previous: number | undefined;
   let position = 0; // of the next output sample, in input frames, where index 0 is `previous` (or the first frame)

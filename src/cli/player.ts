@@ -18,17 +18,29 @@ export function findPlayer(format: AudioFormat, pcm: PcmFormat | undefined, file
   const candidates: Array<Player | undefined> = [
     {
       command: 'ffplay',
-      args: ['-nodisp', '-autoexit', '-loglevel', 'error', ...(format === 'raw' && pcm ? ['-f', FFMPEG_RAW[pcm.encoding], '-ar', String(pcm.sampleRate), '-ac', String(pcm.channels)] : []), file],
+      args: [
+        '-nodisp',
+        '-autoexit',
+        '-loglevel',
+        'error',
+        ...(format === 'raw' && pcm ? ['-f', FFMPEG_RAW[pcm.encoding], '-ar', String(pcm.sampleRate), '-ac', String(pcm.channels)] : []),
+        file,
+      ],
     },
-    format === 'mp3' ? undefined
-    : format === 'raw' ? (pcm ? { command: 'aplay', args: ['-q', '-t', 'raw', '-f', APLAY_RAW[pcm.encoding], '-r', String(pcm.sampleRate), '-c', String(pcm.channels), file] } : undefined)
-    : { command: 'aplay', args: ['-q', file] },
+    format === 'mp3'
+      ? undefined
+      : format === 'raw'
+        ? pcm
+          ? { command: 'aplay', args: ['-q', '-t', 'raw', '-f', APLAY_RAW[pcm.encoding], '-r', String(pcm.sampleRate), '-c', String(pcm.channels), file] }
+          : undefined
+        : { command: 'aplay', args: ['-q', file] },
     format === 'raw' ? undefined : { command: 'afplay', args: [file] },
   ];
   return candidates.find((player): player is Player => player !== undefined && onPath(player.command, env));
 }
 
-export const NO_PLAYER_HELP = 'No audio player found for --play: install ffmpeg (ffplay) or alsa-utils (aplay); on macOS afplay is built in. Or write a file with -o.';
+export const NO_PLAYER_HELP =
+  'No audio player found for --play: install ffmpeg (ffplay) or alsa-utils (aplay); on macOS afplay is built in. Or write a file with -o.';
 
 export function play(player: Player): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,18 @@
 // The runtime contract: the same calls, against the same local server, in every runtime of the
 // matrix (Node 20/22/24, Bun, Deno, Chromium, workerd). Web standards only.
-import { API_KEY, BAD_VOICE, PCM_CHUNKS, SLOW_EVENTS, SLOW_GAP_MS, SLOW_INPUT, SPEECH_BYTES, STALL_INPUT, UPLOAD_BYTES, VOICES, sha256Hex } from './fixtures.mjs';
+import {
+  API_KEY,
+  BAD_VOICE,
+  PCM_CHUNKS,
+  SLOW_EVENTS,
+  SLOW_GAP_MS,
+  SLOW_INPUT,
+  SPEECH_BYTES,
+  STALL_INPUT,
+  UPLOAD_BYTES,
+  VOICES,
+  sha256Hex,
+} from './fixtures.mjs';
 
 const SPEECH = { model: 'cartesia/sonic', input: 'hello', voice: 'helpful woman' };
 

@@ -84,7 +84,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, extra: Record<string, unknown> = {}, headers: http.OutgoingHttpHeaders = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code: null, ...extra } }, headers);
 }
 

@@ -28,7 +28,10 @@ export function removeDir(dir: string | undefined): void {
 export function npm(args: string[], cwd: string, userconfig: string): Promise<RunResult> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!/^npm_/i.test(key)) env[key] = value;
-  return run('npm', [...args, '--userconfig', userconfig, '--no-audit', '--no-fund', '--no-update-notifier'], { cwd, env: { ...env, npm_config_loglevel: 'warn' } });
+  return run('npm', [...args, '--userconfig', userconfig, '--no-audit', '--no-fund', '--no-update-notifier'], {
+    cwd,
+    env: { ...env, npm_config_loglevel: 'warn' },
+  });
 }
 
 export function writeUserConfig(dir: string, lines: string[] = []): string {

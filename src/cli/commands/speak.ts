@@ -64,7 +64,8 @@ async function speak(context: Context): Promise<void> {
 
   // --play without -o plays a temporary file; the player is looked up before anything is sent.
   const tempDir = values.play && output === undefined ? await mkdtemp(path.join(tmpdir(), 'together-audio-')) : undefined;
-  const destination: Destination = output !== undefined ? { kind: 'file', path: output } : tempDir ? { kind: 'file', path: path.join(tempDir, `speech.${format}`) } : { kind: 'stdout' };
+  const destination: Destination =
+    output !== undefined ? { kind: 'file', path: output } : tempDir ? { kind: 'file', path: path.join(tempDir, `speech.${format}`) } : { kind: 'stdout' };
   try {
     const player = values.play ? findPlayer(format, pcm, (destination as { path: string }).path, io.env) : undefined;
     if (values.play && !player) throw new Error(NO_PLAYER_HELP);
@@ -97,7 +98,9 @@ async function speak(context: Context): Promise<void> {
     if (requestId) progress.note(`Request id: ${requestId}`);
     if (player) await play(player);
     if (values.json) {
-      io.stdout.write(`${JSON.stringify({ path: output ?? null, format, bytes, seconds: round(seconds), request_id: requestId ?? null, played: Boolean(player) })}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ path: output ?? null, format, bytes, seconds: round(seconds), request_id: requestId ?? null, played: Boolean(player) })}\n`,
+      );
     }
   } finally {
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
@@ -105,7 +108,14 @@ async function speak(context: Context): Promise<void> {
 }
 
 /** Streamed PCM: raw as it comes, or WAV (a file gets its header completed with the real sizes at the end). */
-async function writeStreamed(source: AsyncIterable<Buffer>, format: AudioFormat, pcm: PcmFormat, destination: Destination, context: Context, report: (bytes: number) => void): Promise<number> {
+async function writeStreamed(
+  source: AsyncIterable<Buffer>,
+  format: AudioFormat,
+  pcm: PcmFormat,
+  destination: Destination,
+  context: Context,
+  report: (bytes: number) => void,
+): Promise<number> {
   let received = 0;
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {

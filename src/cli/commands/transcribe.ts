@@ -68,12 +68,17 @@ async function audioToText(context: Context, task: 'transcribe' | 'translate', c
     signal: context.signal,
     onResponse: (meta: { requestId?: string }) => (requestId = meta.requestId),
     // Only for a real upload shown on a terminal. The multipart framing adds a few hundred bytes to the file itself.
-    onUploadProgress: progress.enabled && !remote
-      ? (sent: number) => progress.update(`Uploading: ${total ? `${formatBytes(Math.min(sent, total))} of ${formatBytes(total)} (${Math.min(100, Math.round((100 * sent) / total))}%)` : formatBytes(sent)}`)
-      : undefined,
+    onUploadProgress:
+      progress.enabled && !remote
+        ? (sent: number) =>
+            progress.update(
+              `Uploading: ${total ? `${formatBytes(Math.min(sent, total))} of ${formatBytes(total)} (${Math.min(100, Math.round((100 * sent) / total))}%)` : formatBytes(sent)}`,
+            )
+        : undefined,
   };
   const api = await context.api();
-  const result = task === 'transcribe' ? await api.transcribe({ ...params, diarize: values.diarize === true || undefined }, options) : await api.translate(params, options);
+  const result =
+    task === 'transcribe' ? await api.transcribe({ ...params, diarize: values.diarize === true || undefined }, options) : await api.translate(params, options);
   progress.done();
   if (requestId) progress.note(`Request id: ${requestId}`);
   await writeText(render(result, format), destination, io);

@@ -5,7 +5,7 @@ export const voicesCommand: Command = {
   name: 'voices',
   summary: 'The voices of each speech model, as a table.',
   usage: 'together-audio voices [--model MODEL] [--json]',
-  optionHelp: '  --model MODEL         only this model\'s voices',
+  optionHelp: "  --model MODEL         only this model's voices",
   options: { model: { type: 'string' } },
   async run(context) {
     const { values, io, progress } = context;
