@@ -282,3 +282,28 @@ test('together.realtime.transcription() uses the client base URL and key', async
   expect(inspect(stt, { depth: 10, showHidden: true })).not.toContain(fake.apiKey);
   await stt.close();
 });
+
+test('a failed event naming its item is one utterance failing: it is yielded, and the session goes on', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_audio_buffer.commit');
+    peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', event_type: 'completed', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } });
+    peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second utterance' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Session expired', type: 'server_error', param: null, code: 'session_expired' } });
+  });
+  const stt = await connect();
+  await stt.appendAudio(Buffer.alloc(3200));
+  await stt.commit();
+  const seen: unknown[] = [];
+  const failure = await (async () => {
+    for await (const event of stt) seen.push(event);
+  })().catch((error: unknown) => error);
+  expect(seen).toEqual([
+    expect.objectContaining({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', error: expect.objectContaining({ code: 'decode_failed' }) }),
+    expect.objectContaining({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'second utterance' }),
+  ]);
+  // One without an item is fatal.
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toMatchObject({ code: 'session_expired' });
+  await stt.close();
+});

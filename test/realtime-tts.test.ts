@@ -40,12 +40,12 @@ function sessionCreated(peer: ServerPeer, voice = 'tara'): void {
   peer.send({ event_id: 'evt_1', type: 'session.created', session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice } });
 }
 
-/** Speaks `pcm` as item `itemId` in deltas of `deltaBytes`, then `done`. */
-function speakItem(peer: ServerPeer, itemId: string, pcm: Buffer, deltaBytes = 4800): void {
+/** Speaks `pcm` as item `itemId` in deltas of `deltaBytes`, then `done`; `extra` goes into every event (e.g. context_id). */
+function speakItem(peer: ServerPeer, itemId: string, pcm: Buffer, deltaBytes = 4800, extra: object = {}): void {
   for (let offset = 0; offset < pcm.length; offset += deltaBytes) {
-    peer.send({ type: 'conversation.item.audio_output.delta', item_id: itemId, delta: pcm.subarray(offset, offset + deltaBytes).toString('base64') });
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: itemId, delta: pcm.subarray(offset, offset + deltaBytes).toString('base64'), ...extra });
   }
-  peer.send({ type: 'conversation.item.audio_output.done', item_id: itemId });
+  peer.send({ type: 'conversation.item.audio_output.done', item_id: itemId, ...extra });
 }
 
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
@@ -314,5 +314,71 @@ test('together.realtime.tts() uses the client base URL and key, which inspect() 
   expect(fake.upgrades[0].url.searchParams.get('voice')).toBe('tara');
   expect(inspect(together.realtime, { depth: 10 })).not.toContain(fake.apiKey);
   expect(inspect(tts, { depth: 10, showHidden: true })).not.toContain(fake.apiKey);
+  await tts.close();
+});
+
+describe.each([
+  ['echoes context_id', true],
+  ['does not echo context_id', false],
+])('interrupting speech, against a server that %s', (_name, echo) => {
+  test('aborting speak() after 2 chunks sends context.cancel, and the next speak() gets none of the old audio', async () => {
+    const old = randomBytes(4800 * 10);
+    const fresh = randomBytes(4800 * 3);
+    let cancelled: string | undefined;
+    fake.onSession(TTS, async (peer) => {
+      sessionCreated(peer);
+      const first = await peer.until('input_text_buffer.commit');
+      const firstContext = first.event.context_id as string;
+      expect(typeof firstContext).toBe('string');
+      expect(first.before).toEqual([{ type: 'input_text_buffer.append', text: 'A long story.', context_id: firstContext }]);
+      const tag = (context: string) => (echo ? { context_id: context } : {});
+      // The whole first item is on its way before the cancel can arrive, as on a fast network.
+      for (let offset = 0; offset < old.length; offset += 4800) {
+        await peer.sendFlushed({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: old.subarray(offset, offset + 4800).toString('base64'), ...tag(firstContext) });
+      }
+      await peer.sendFlushed({ type: 'conversation.item.audio_output.done', item_id: 'tts_1', ...tag(firstContext) });
+      const cancel = await peer.next();
+      expect(cancel).toEqual({ type: 'context.cancel', context_id: firstContext });
+      cancelled = firstContext;
+      peer.send({ type: 'context.cancelled', context_id: firstContext });
+      const second = await peer.until('input_text_buffer.commit');
+      const secondContext = second.event.context_id as string;
+      expect(secondContext).not.toBe(firstContext);
+      speakItem(peer, 'tts_2', fresh, 4800, tag(secondContext));
+    });
+    const tts = await connect();
+    const controller = new AbortController();
+    const heard: Buffer[] = [];
+    const interrupted = await (async () => {
+      for await (const chunk of tts.speak('A long story.', { signal: controller.signal, settleMs: SETTLE_MS })) {
+        heard.push(chunk);
+        if (heard.length === 2) controller.abort(new Error('barge-in'));
+      }
+    })().catch((error: unknown) => error);
+    expect(interrupted).toEqual(new Error('barge-in'));
+    expect(Buffer.concat(heard).equals(old.subarray(0, 9600))).toBe(true);
+
+    const next = await collect(tts.speak('Something else.', { settleMs: SETTLE_MS }));
+    expect(next.length).toBe(fresh.length);
+    expect(next.equals(fresh)).toBe(true);
+    await fake.scriptsFinished();
+    expect(cancelled).toBeDefined();
+    await tts.close();
+  });
+});
+
+test('an {"type": "error"} event rejects the turn it arrives in, and the session goes on', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    peer.send({ type: 'error', error: { message: 'Synthesis backend unavailable', type: 'server_error', param: null, code: 'backend_error' } });
+    await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_2', Buffer.from([5, 6, 7, 8]));
+  });
+  const tts = await connect();
+  const failure = await collect(tts.speak('Hello.', { settleMs: SETTLE_MS })).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toMatchObject({ code: 'backend_error', type: 'server_error', message: expect.stringContaining('Synthesis backend unavailable') });
+  expect((await collect(tts.speak('Again.', { settleMs: SETTLE_MS }))).equals(Buffer.from([5, 6, 7, 8]))).toBe(true);
   await tts.close();
 });
