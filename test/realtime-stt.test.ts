@@ -53,13 +53,10 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-test('connects with model and input_audio_format, turns VAD off, and transcribes appended Buffers byte for byte', async () => {
+test('connects with model, input_audio_format and VAD off in the query, the OpenAI-Beta header, and transcribes appended Buffers byte for byte', async () => {
   const audio = randomBytes(16000 * 2);
   fake.onSession(STT, async (peer) => {
     sessionCreated(peer);
-    const update = await peer.next();
-    expect(update).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
-    peer.send(update);
     const received = await audioUntilCommit(peer);
     transcribed(peer, `heard ${sha256(received.audio)}`);
   });
@@ -74,19 +71,16 @@ test('connects with model and input_audio_format, turns VAD off, and transcribes
     events.push(event as unknown as ClientMessage);
     if (event.type === 'conversation.item.input_audio_transcription.completed') break;
   }
-  expect(events.map((event) => event.type)).toEqual([
-    'transcription_session.updated',
-    'conversation.item.input_audio_transcription.delta',
-    'conversation.item.input_audio_transcription.completed',
-  ]);
-  expect(events[2].transcript).toBe(`heard ${sha256(audio)}`);
+  expect(events.map((event) => event.type)).toEqual(['conversation.item.input_audio_transcription.delta', 'conversation.item.input_audio_transcription.completed']);
+  expect(events[1].transcript).toBe(`heard ${sha256(audio)}`);
   await fake.scriptsFinished();
   await stt.close();
 
   const [upgrade] = fake.upgrades;
   expect(upgrade.url.pathname).toBe('/v1/realtime');
-  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000' });
+  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000', turn_detection: 'none' });
   expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+  expect(upgrade.headers['openai-beta']).toBe('realtime=v1');
 });
 
 test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream reads in', async () => {
@@ -113,15 +107,29 @@ test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream
   await stt.close();
 });
 
-test('server VAD settings go out as transcription_session.updated with every field', async () => {
+test('server VAD settings go in the upgrade query; later changes, language and prompt go out as transcription_session.updated', async () => {
   const vad: ServerVadTurnDetection = { type: 'server_vad', threshold: 0.2, min_silence_duration_ms: 2000, min_speech_duration_ms: 250, max_speech_duration_s: 7.5, speech_pad_ms: 100 };
   fake.onSession(STT, async (peer) => {
     sessionCreated(peer);
-    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: vad } });
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi, Frau Müller.' } });
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: { ...vad, threshold: 0.5 } } });
     expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
+    expect(await peer.next()).toEqual({ type: 'input_audio_buffer.clear' });
   });
-  const stt = await connect({ turnDetection: vad });
+  const stt = await connect({ turnDetection: vad, language: 'de', prompt: 'Grüezi, Frau Müller.' });
+  expect(Object.fromEntries(fake.upgrades[0].url.searchParams)).toEqual({
+    model: 'openai/whisper-large-v3',
+    input_audio_format: 'pcm_s16le_16000',
+    turn_detection: 'server_vad',
+    threshold: '0.2',
+    min_silence_duration_ms: '2000',
+    min_speech_duration_ms: '250',
+    max_speech_duration_s: '7.5',
+    speech_pad_ms: '100',
+  });
+  await stt.updateSession({ turn_detection: { ...vad, threshold: 0.5 } });
   await stt.updateSession({ turn_detection: null });
+  await stt.clear();
   await fake.scriptsFinished();
   await stt.close();
 });

@@ -68,7 +68,7 @@ test('connects with the query parameters and Bearer key, and speaks text into PC
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer, 'af_alloy');
     const { before } = await peer.until('input_text_buffer.commit');
-    expect(before).toEqual([{ type: 'input_text_buffer.append', text: 'Hello there. How are you?' }]);
+    expect(before).toEqual([{ type: 'input_text_buffer.append', text: 'Hello there. How are you?', context_id: expect.any(String) }]);
     peer.send({ type: 'conversation.item.input_text.received', text: 'Hello there.' });
     speakItem(peer, 'tts_1', first);
     peer.send({ type: 'conversation.item.input_text.received', text: 'How are you?' });
@@ -94,7 +94,7 @@ test('writes an async iterable of text pieces (an LLM stream) to a WAV file of s
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const { before } = await peer.until('input_text_buffer.commit');
-    expect(before).toEqual(pieces.filter((p) => p !== '').map((text) => ({ type: 'input_text_buffer.append', text })));
+    expect(before).toEqual(pieces.filter((p) => p !== '').map((text) => ({ type: 'input_text_buffer.append', text, context_id: expect.any(String) })));
     speakItem(peer, 'tts_1', pcm, 3000);
   });
   async function* llm(): AsyncGenerator<string> {
@@ -120,7 +120,7 @@ test('text pieces that are only whitespace are sent, and speak() ends without wa
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const { before } = await peer.until('input_text_buffer.commit');
-    expect(before).toEqual([{ type: 'input_text_buffer.append', text: ' ' }, { type: 'input_text_buffer.append', text: '\n' }]);
+    expect(before).toEqual([' ', '\n'].map((text) => ({ type: 'input_text_buffer.append', text, context_id: expect.any(String) })));
   });
   const tts = await connect();
   expect((await collect(tts.speak([' ', '', '\n']))).length).toBe(0);
@@ -155,7 +155,7 @@ test('the event API sends clear and tts_session.updated and yields every server 
   await tts.close();
 });
 
-test('a reader slower than the server pauses the socket and resumes it without losing an event', async () => {
+test('a reader slower than the server pauses the socket once maxQueuedBytes are unread, and resumes it without losing an event', async () => {
   const pcm = randomBytes(1200 * 2 * 1000);
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
@@ -165,7 +165,7 @@ test('a reader slower than the server pauses the socket and resumes it without l
   const pause = jest.spyOn(WebSocket.prototype, 'pause');
   const resume = jest.spyOn(WebSocket.prototype, 'resume');
   try {
-    const tts = await connect();
+    const tts = await connect({ maxQueuedBytes: 256 * 1024 });
     const received: Buffer[] = [];
     for await (const chunk of tts.speak('A very long text.', { settleMs: SETTLE_MS })) {
       received.push(chunk);

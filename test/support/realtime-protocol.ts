@@ -71,7 +71,7 @@ const clientEvents: Record<RealtimePath, Record<string, Shape>> = {
     'context.cancel': { context_id: nonBlank },
   },
   '/realtime': {
-    'input_audio_buffer.append': { audio: (v) => isString(v) && v !== '' && BASE64.test(v) },
+    'input_audio_buffer.append': { audio: (v) => typeof v === 'string' && v !== '' && BASE64.test(v) },
     'input_audio_buffer.commit': {},
     'input_audio_buffer.clear': {},
     'transcription_session.updated': {
