@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inspect } from 'node:util';
 import {
   APIConnectionError,
+  APITimeoutError,
   AuthenticationError,
   BadRequestError,
   MissingApiKeyError,
@@ -381,4 +382,187 @@ test('an {"type": "error"} event rejects the turn it arrives in, and the session
   expect(failure).toMatchObject({ code: 'backend_error', type: 'server_error', message: expect.stringContaining('Synthesis backend unavailable') });
   expect((await collect(tts.speak('Again.', { settleMs: SETTLE_MS }))).equals(Buffer.from([5, 6, 7, 8]))).toBe(true);
   await tts.close();
+});
+
+test('every documented setting goes in the query at connect and in tts_session.updated later; any model string is accepted', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    expect(await peer.next()).toEqual({
+      type: 'tts_session.updated',
+      session: { voice: 'leo', speed: 0.8, response_format: 'pcm', sample_rate: 16000, language: 'fr', alignment: 'none', segment: 'never', max_partial_length: 40, extra_params: { temperature: 0.3 } },
+    });
+  });
+  const tts = await connect({
+    model: 'canopylabs/orpheus-3b-0.1-ft',
+    voice: 'tara',
+    maxPartialLength: 120,
+    responseFormat: 'mp3',
+    speed: 1.25,
+    sampleRate: 44100,
+    language: 'en',
+    alignment: 'word',
+    segment: 'immediate',
+    extraParams: { pronunciation_dict: { Nguyen: 'win' } },
+  });
+  expect(Object.fromEntries(fake.upgrades[0].url.searchParams)).toEqual({
+    model: 'canopylabs/orpheus-3b-0.1-ft',
+    voice: 'tara',
+    max_partial_length: '120',
+    response_format: 'mp3',
+    speed: '1.25',
+    sample_rate: '44100',
+    language: 'en',
+    alignment: 'word',
+    segment: 'immediate',
+    extra_params: JSON.stringify({ pronunciation_dict: { Nguyen: 'win' } }),
+  });
+  expect(tts.format).toEqual({ responseFormat: 'mp3', pcm: undefined });
+  await tts.updateSession({ voice: 'leo', speed: 0.8, response_format: 'pcm', sample_rate: 16000, language: 'fr', alignment: 'none', segment: 'never', max_partial_length: 40, extra_params: { temperature: 0.3 } });
+  expect(tts.format).toEqual({ responseFormat: 'pcm', pcm: { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 } });
+  await fake.scriptsFinished();
+  await tts.close();
+});
+
+test('the audio format flows to the WAV header; an encoded format is saved as is by writeFile and refused by writeWav', async () => {
+  const pcm = randomBytes(1600 * 2);
+  const mp3 = Buffer.concat([Buffer.from('ID3'), randomBytes(5000)]);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const wavTurn = await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_1', pcm, 1000, { context_id: wavTurn.event.context_id });
+    expect(await peer.next()).toEqual({ type: 'tts_session.updated', session: { response_format: 'mp3' } });
+    const mp3Turn = await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_2', mp3, 999, { context_id: mp3Turn.event.context_id });
+  });
+  const dir = await mkdtemp(path.join(tmpdir(), 'realtime-tts-format-'));
+  try {
+    const tts = await connect({ sampleRate: 16000 });
+    const wavPath = path.join(dir, 'speech.wav');
+    await tts.writeWav(wavPath, 'Sixteen kilohertz.', { settleMs: SETTLE_MS });
+    const wav = parseWav(await readFile(wavPath));
+    expect(wav).toEqual(expect.objectContaining({ formatTag: 1, channels: 1, sampleRate: 16000, bitsPerSample: 16, dataSize: pcm.length }));
+
+    await tts.updateSession({ response_format: 'mp3' });
+    expect(() => tts.writeWav(path.join(dir, 'no.wav'), 'Hi.')).toThrow(/writeWav needs response_format "pcm".*"mp3".*writeFile/);
+    const saved = await tts.writeFile(path.join(dir, 'speech.mp3'), 'Encoded.', { settleMs: SETTLE_MS });
+    expect((await readFile(saved.path)).equals(mp3)).toBe(true);
+    expect(saved.bytes).toBe(mp3.length);
+    await fake.scriptsFinished();
+    await tts.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("alignment: 'word' gives typed word timestamps with the audio of each item", async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { event } = await peer.until('input_text_buffer.commit');
+    const context = { context_id: event.context_id };
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: Buffer.alloc(8).toString('base64'), ...context });
+    peer.send({ type: 'conversation.item.word_timestamps', item_id: 'tts_1', words: ['Hello', 'world'], start_seconds: [0, 0.42], end_seconds: [0.4, 0.9], ...context });
+    peer.send({ type: 'conversation.item.audio_output.done', item_id: 'tts_1', ...context });
+  });
+  const tts = await connect({ alignment: 'word' });
+  const turn = tts.speak('Hello world.', { settleMs: SETTLE_MS });
+  const parts = [];
+  for await (const part of turn.parts()) parts.push(part);
+  expect(parts).toEqual([
+    { type: 'audio', audio: Buffer.alloc(8), itemId: 'tts_1' },
+    { type: 'words', itemId: 'tts_1', words: [{ word: 'Hello', start: 0, end: 0.4, itemId: 'tts_1' }, { word: 'world', start: 0.42, end: 0.9, itemId: 'tts_1' }] },
+  ]);
+  expect(turn.words.map((w) => w.word)).toEqual(['Hello', 'world']);
+  expect(fake.upgrades[0].url.searchParams.get('alignment')).toBe('word');
+  await tts.close();
+});
+
+test('several turns are in flight at once, each in its context, and each gets only its own audio', async () => {
+  const audio = [randomBytes(4800 * 4), randomBytes(4800 * 3), randomBytes(4800 * 5)];
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const contexts: string[] = [];
+    while (contexts.length < 3) contexts.push((await peer.until('input_text_buffer.commit')).event.context_id as string);
+    // Interleave the three contexts' deltas, as a server speaking them in parallel would.
+    for (let offset = 0; offset < 4800 * 5; offset += 4800) {
+      contexts.forEach((context, index) => {
+        const chunk = audio[index].subarray(offset, offset + 4800);
+        if (chunk.length > 0) peer.send({ type: 'conversation.item.audio_output.delta', item_id: `item_${index}`, delta: chunk.toString('base64'), context_id: context });
+      });
+    }
+    contexts.forEach((context, index) => peer.send({ type: 'conversation.item.audio_output.done', item_id: `item_${index}`, context_id: context }));
+  });
+  const tts = await connect();
+  const turns = ['One.', 'Two.', 'Three.'].map((text) => tts.speak(text, { settleMs: SETTLE_MS }));
+  expect(new Set(turns.map((turn) => turn.contextId)).size).toBe(3);
+  const results = await Promise.all(turns.map((turn) => collect(turn)));
+  results.forEach((result, index) => expect(result.equals(audio[index])).toBe(true));
+  await tts.close();
+});
+
+test('cancel() and leaving the loop early both send context.cancel; maxContexts makes a further turn wait for a free context', async () => {
+  const cancels: unknown[] = [];
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    for (let turn = 1; turn <= 3; turn += 1) {
+      const { event } = await peer.until('input_text_buffer.commit');
+      speakItem(peer, `tts_${turn}`, randomBytes(4800 * 4), 4800, { context_id: event.context_id });
+      if (turn < 3) {
+        const cancel = await peer.next();
+        cancels.push(cancel);
+        peer.send({ type: 'context.cancelled', context_id: cancel.context_id });
+      }
+    }
+  });
+  const tts = await connect({ maxContexts: 1 });
+  const first = tts.speak('First.', { settleMs: SETTLE_MS });
+  const second = tts.speak('Second.', { settleMs: SETTLE_MS });
+  const firstReader = first[Symbol.asyncIterator]();
+  expect((await firstReader.next()).done).toBe(false);
+  // Only one context may be in flight, so the second turn waits until the first is cancelled.
+  const secondReading = (async () => {
+    for await (const _chunk of second) break; // leaving early cancels too
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(fake.peers[0].received.filter((event) => event.type === 'input_text_buffer.commit')).toHaveLength(1);
+  await first.cancel();
+  expect((await firstReader.next()).done).toBe(true);
+  await secondReading;
+  expect((await collect(tts.speak('Third.', { settleMs: SETTLE_MS }))).length).toBe(4800 * 4);
+  await fake.scriptsFinished();
+  expect(cancels).toEqual([
+    { type: 'context.cancel', context_id: first.contextId },
+    { type: 'context.cancel', context_id: second.contextId },
+  ]);
+  await tts.close();
+});
+
+test('a committed turn that gets no audio fails with APITimeoutError after turnTimeoutMs', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+  });
+  const tts = await connect();
+  const failure = await collect(tts.speak('Anyone there?', { turnTimeoutMs: 200 })).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(APITimeoutError);
+  expect((failure as Error).message).toMatch(/200 ms/);
+  await tts.close();
+});
+
+test('bad settings are refused before any network I/O', async () => {
+  await expect(connect({ responseFormat: 'ogg' as 'mp3' })).rejects.toThrow(/responseFormat must be one of mp3, opus, aac, flac, wav, pcm/);
+  await expect(connect({ speed: 0 })).rejects.toThrow(/speed must be a positive number/);
+  await expect(connect({ sampleRate: 22050.5 })).rejects.toThrow(/sampleRate must be a positive integer/);
+  await expect(connect({ alignment: 'char' as 'word' })).rejects.toThrow(/alignment must be one of none, word/);
+  await expect(connect({ segment: 'paragraph' as 'never' })).rejects.toThrow(/segment must be one of sentence, immediate, never/);
+  await expect(connect({ extraParams: [] as unknown as Record<string, unknown> })).rejects.toThrow(/extraParams must be a plain object/);
+  await expect(connect({ model: ' ' })).rejects.toThrow(/model must be a non-empty string/);
+  await expect(connect({ maxContexts: 101 })).rejects.toThrow(/maxContexts must be an integer from 1 to 100/);
+  await expect(connect({ handshakeTimeoutMs: -1 })).rejects.toThrow(/handshakeTimeoutMs must be a number/);
+  expect(fake.upgrades).toEqual([]);
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const tts = await connect();
+  await expect(tts.updateSession({ sample_rate: 0 })).rejects.toThrow(/sample_rate must be a positive integer/);
+  expect(() => tts.speak('Hi.', { turnTimeoutMs: -5 })).toThrow(/turnTimeoutMs must be a non-negative number/);
+  await tts.close();
+  expect(fake.peers[0].received).toEqual([]);
 });
