@@ -315,3 +315,149 @@ test('a failed event naming its item is one utterance failing: it is yielded, an
   expect(failure).toMatchObject({ code: 'session_expired' });
   await stt.close();
 });
+
+test('each delta replaces the partial text of its item: partials and updates() show the current text, then the final transcript', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_audio_buffer.commit');
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick brown' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', delta: 'Unnamed' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick brown fox' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'The quick brown fox.' });
+  });
+  const stt = await connect({ turnDetection: null });
+  await stt.appendAudio(Buffer.alloc(3200));
+  await stt.commit();
+  const updates = [];
+  for await (const update of stt.updates()) {
+    updates.push(update);
+    if (update.type === 'final') break;
+  }
+  expect(updates).toEqual([
+    { type: 'partial', itemId: 'item_1', text: 'The quick' },
+    { type: 'partial', itemId: 'item_1', text: 'The quick brown' },
+    { type: 'partial', itemId: '', text: 'Unnamed' },
+    { type: 'partial', itemId: 'item_1', text: 'The quick brown fox' },
+    { type: 'final', itemId: 'item_1', text: 'The quick brown fox.' },
+  ]);
+  // item_1 is complete; the unnamed item still has its partial text.
+  expect([...stt.partials]).toEqual([['', 'Unnamed']]);
+  await stt.close();
+});
+
+test('one append message holds at most one second of audio; streams go in 200 ms chunks by default', async () => {
+  const threeSeconds = randomBytes(3 * 32000 + 2);
+  const sizes: number[][] = [];
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    for (let round = 0; round < 2; round += 1) sizes.push((await audioUntilCommit(peer)).sizes);
+  });
+  const stt = await connect();
+  await stt.appendAudio(threeSeconds);
+  await stt.commit();
+  await stt.appendAudioStream(Readable.from([threeSeconds]));
+  await stt.commit();
+  await fake.scriptsFinished();
+  expect(sizes[0]).toEqual([32000, 32000, 32000, 2]);
+  expect(sizes[1]).toEqual([...Array(15).fill(6400), 2]);
+  expect(DEFAULT_AUDIO_CHUNK_BYTES).toBe(6400);
+  await expect(stt.appendAudioStream(Readable.from([Buffer.alloc(4)]), { chunkBytes: 32002 })).rejects.toThrow(/chunkBytes must be an even integer from 2 to 32000/);
+  await stt.close();
+});
+
+describe('reconnect (opt-in)', () => {
+  test('after a dropped connection it reconnects, replays the audio not yet transcribed, and announces it', async () => {
+    const transcribedAudio = randomBytes(6400);
+    const pending = randomBytes(9600);
+    const later = randomBytes(3200);
+    let sessions = 0;
+    const replayed: Buffer[] = [];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        expect((await peer.next()).type).toBe('input_audio_buffer.append');
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first' });
+        await peer.next(); // the pending audio arrives, and then the connection drops before its commit is answered
+        await peer.until('input_audio_buffer.commit');
+        peer.socket.terminate();
+        return;
+      }
+      const { audio } = await audioUntilCommit(peer);
+      replayed.push(audio);
+      const { audio: rest } = await audioUntilCommit(peer);
+      replayed.push(rest);
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second' });
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_3', transcript: 'third' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 50 } });
+    await stt.appendAudio(transcribedAudio);
+    await stt.commit();
+    await stt.appendAudio(pending);
+    await stt.commit();
+    const seen: string[] = [];
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') {
+        seen.push(`reconnecting ${event.attempt} ${event.error.name}`);
+        await stt.appendAudio(later); // appended while disconnected: kept and sent after the replay
+        await stt.commit();
+      } else if (event.type === 'reconnected') seen.push(`reconnected ${event.attempt} ${event.replayedBytes}`);
+      else if (event.type === 'conversation.item.input_audio_transcription.completed') seen.push(event.transcript);
+      else seen.push(event.type);
+      if (seen.includes('third')) break;
+    }
+    expect(seen).toEqual(['first', 'reconnecting 1 RealtimeClosedError', `reconnected 1 ${pending.length + later.length}`, 'second', 'third']);
+    expect(replayed[0].equals(pending)).toBe(true);
+    expect(replayed[1].equals(later)).toBe(true);
+    expect(fake.upgrades).toHaveLength(2);
+    await stt.close();
+  });
+
+  test('audio that no longer fits the replay buffer is reported as a gap, never dropped silently', async () => {
+    let sessions = 0;
+    let replayedBytes = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        peer.socket.terminate();
+        return;
+      }
+      replayedBytes = (await audioUntilCommit(peer)).audio.length;
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'tail' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000 * 3)); // 3 s, of which the buffer keeps 2 s
+    await stt.commit();
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'gap' ? event : event.type);
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual(['reconnecting', { type: 'gap', droppedBytes: 32000, droppedMs: 1000 }, 'reconnected', 'conversation.item.input_audio_transcription.completed']);
+    expect(replayedBytes).toBe(64000);
+    await stt.close();
+  });
+
+  test('without reconnect a dropped connection ends the session; with it, giving up after maxAttempts does too', async () => {
+    let sessions = 0;
+    fake.onSession(STT, (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      peer.socket.terminate();
+    });
+    const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 10 } });
+    const failure = await (async () => {
+      for await (const _event of stt) {
+        // reconnecting events
+      }
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RealtimeClosedError);
+    expect(sessions).toBe(3);
+    await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toBeInstanceOf(RealtimeClosedError);
+    await stt.close();
+  });
+});

@@ -150,8 +150,8 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
   #connection: RealtimeConnection<RealtimeSttServerEvent> | undefined;
   #sessionConfig: TranscriptionSessionConfig;
   #manualCommits: boolean;
-  #unnamedItems = 0;
-  #currentUnnamed: string | undefined;
+  /** Reconnect attempts since the server last transcribed something: a connection that drops at once does not reset them. */
+  #attempts = 0;
   #replaying = false;
   #fatal = false;
   #closing = false;
@@ -379,15 +379,17 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
   #route(event: RealtimeSttServerEvent, bytes: number): void {
     switch (event.type) {
       case 'conversation.item.input_audio_transcription.delta':
-        this.#partials.set(this.#itemKey(event, false), event.delta);
+        this.#attempts = 0;
+        this.#partials.set(this.#itemKey(event), event.delta);
         break;
       case 'conversation.item.input_audio_transcription.completed':
-        this.#partials.delete(this.#itemKey(event, true));
+        this.#attempts = 0;
+        this.#partials.delete(this.#itemKey(event));
         this.#replay?.transcribed(this.#manualCommits);
         break;
       case 'conversation.item.input_audio_transcription.failed':
         if (event.item_id === undefined && event.event_type === undefined) return this.#fatalError(RealtimeError.fromEvent(event));
-        this.#partials.delete(this.#itemKey(event, true));
+        this.#partials.delete(this.#itemKey(event));
         this.#replay?.transcribed(this.#manualCommits);
         break;
       case 'error':
@@ -399,12 +401,9 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
     this.#queue.push(event as RealtimeTranscriptionEvent, bytes);
   }
 
-  /** Items the server does not name get a key of their own, from their first delta to their transcript. */
-  #itemKey(event: { item_id?: string }, last: boolean): string {
-    if (event.item_id !== undefined) return event.item_id;
-    const key = (this.#currentUnnamed ??= `item_${++this.#unnamedItems}`);
-    if (last) this.#currentUnnamed = undefined;
-    return key;
+  /** Items arrive one at a time; one the server does not name is keyed '' until its transcript. */
+  #itemKey(event: { item_id?: string }): string {
+    return event.item_id ?? '';
   }
 
   #fatalError(error: RealtimeError): void {
@@ -427,7 +426,8 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
     const reconnect = this.#reconnect!;
     this.#connection = undefined;
     let lastError = cause;
-    for (let attempt = 1; attempt <= reconnect.maxAttempts && !this.#closing; attempt += 1) {
+    while (this.#attempts < reconnect.maxAttempts && !this.#closing) {
+      const attempt = ++this.#attempts;
       this.#queue.push({ type: 'reconnecting', attempt, error: lastError }, 0);
       await delay(Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** (attempt - 1)));
       if (this.#closing) return;
