@@ -222,9 +222,13 @@ function openPlatform(Platform: PlatformWebSocketConstructor, request: OpenSocke
       if (typeof data === 'string') handlers.message(data, data.length);
       else handlers.message(null, (data as ArrayBuffer | undefined)?.byteLength ?? 0);
     });
+    // The platform WebSocket hides why an upgrade failed (status, body): only that it did.
+    const refused = (code?: number) => new APIConnectionError(`Could not open the realtime connection to ${where}${code ? ` (close code ${code})` : ''}.`);
+    ws.addEventListener('error', () => {
+      if (!opened) open.reject(refused());
+    });
     ws.addEventListener('close', ({ code, reason }) => {
-      // The platform WebSocket hides why an upgrade failed (status, body): only that it did.
-      if (!opened) open.reject(new APIConnectionError(`Could not open the realtime connection to ${where} (close code ${code ?? 1006}).`));
+      if (!opened) open.reject(refused(code));
       else handlers.close(code ?? 1006, reason ?? '');
     });
   });

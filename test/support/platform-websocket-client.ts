@@ -1,0 +1,53 @@
+/**
+ * Run by test/realtime-browser.test.ts in a child Node with the platform (WHATWG) WebSocket
+ * (`node --experimental-websocket` on Node 20, built in from Node 22), bundled by esbuild. It
+ * plays a browser: `window` is defined, so the client must pick the platform WebSocket and
+ * Together's browser auth. Prints one JSON line of what happened.
+ */
+import { RealtimeTranscription, RealtimeTTS } from '../../src';
+
+async function main(): Promise<void> {
+  const [baseURL, apiKey] = process.argv.slice(2);
+  const Platform = (globalThis as { WebSocket?: new (url: string, protocols?: string | string[]) => unknown }).WebSocket;
+  if (typeof Platform !== 'function') throw new Error('this Node has no global WebSocket; run it with --experimental-websocket');
+  const constructed: string[] = [];
+  (globalThis as Record<string, unknown>).WebSocket = class extends (Platform as new (url: string, protocols?: string | string[]) => object) {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      constructed.push(new URL(url).pathname);
+    }
+  };
+  (globalThis as Record<string, unknown>).window = globalThis;
+
+  const result: Record<string, unknown> = { constructed };
+  result.refusedWithoutOptIn = await RealtimeTTS.connect({ baseURL, apiKey }).then(
+    () => 'connected',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+
+  const tts = await RealtimeTTS.connect({ baseURL, apiKey, dangerouslyAllowBrowser: true, voice: 'tara' });
+  const chunks: Buffer[] = [];
+  for await (const chunk of tts.speak('Hello from a browser.', { settleMs: 100 })) chunks.push(chunk);
+  result.ttsAudio = Buffer.concat(chunks).toString('base64');
+  await tts.close();
+
+  const stt = await RealtimeTranscription.connect({ baseURL, apiKey, dangerouslyAllowBrowser: true, turnDetection: null });
+  await stt.appendAudio(Buffer.alloc(3200, 1));
+  await stt.commit();
+  for await (const transcript of stt.transcripts()) {
+    result.transcript = transcript;
+    break;
+  }
+  await stt.close();
+
+  result.wrongKey = await RealtimeTTS.connect({ baseURL, apiKey: 'wrong-key-in-browser', dangerouslyAllowBrowser: true }).then(
+    () => 'connected',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+  console.log(JSON.stringify(result));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
