@@ -566,3 +566,46 @@ test('bad settings are refused before any network I/O', async () => {
   await tts.close();
   expect(fake.peers[0].received).toEqual([]);
 });
+
+test('unread events are bounded in bytes, not in count: 40 one-megabyte deltas stay mostly on the server until read', async () => {
+  const megabyte = Buffer.alloc(1024 * 1024, 9).toString('base64');
+  let serverBacklog = 0;
+  let sent!: () => void;
+  const allSent = new Promise<void>((resolve) => (sent = resolve));
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { event } = await peer.until('input_text_buffer.commit');
+    for (let i = 0; i < 40; i += 1) peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: megabyte, context_id: event.context_id });
+    peer.send({ type: 'conversation.item.audio_output.done', item_id: 'tts_1', context_id: event.context_id });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    serverBacklog = peer.socket.bufferedAmount;
+    sent();
+  });
+  const tts = await connect({ maxQueuedBytes: 4 * 1024 * 1024 });
+  const reader = tts.speak('A lot of audio.', { settleMs: SETTLE_MS })[Symbol.asyncIterator]();
+  const first = await reader.next(); // starts the turn, then the reader stops reading
+  expect(first.value).toHaveLength(1024 * 1024);
+  await allSent;
+  // The client holds at most maxQueuedBytes (plus socket buffers); the rest waits on the server.
+  expect(serverBacklog).toBeGreaterThan(20 * 1024 * 1024);
+  let bytes = first.value!.length;
+  for (let chunk = await reader.next(); !chunk.done; chunk = await reader.next()) bytes += chunk.value.length;
+  expect(bytes).toBe(40 * 1024 * 1024);
+  await tts.close();
+});
+
+test('a failure naming its context rejects only that turn; the others finish', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const first = (await peer.until('input_text_buffer.commit')).event.context_id;
+    const second = (await peer.until('input_text_buffer.commit')).event.context_id;
+    peer.send({ type: 'conversation.item.tts.failed', context_id: first, error: { message: 'Voice not found', type: 'invalid_request_error', param: 'voice', code: 'voice_not_found' } });
+    speakItem(peer, 'tts_2', Buffer.from([1, 2]), 4800, { context_id: second });
+  });
+  const tts = await connect();
+  const [failed, spoken] = await Promise.allSettled([collect(tts.speak('One.', { settleMs: SETTLE_MS })), collect(tts.speak('Two.', { settleMs: SETTLE_MS }))]);
+  expect(failed).toMatchObject({ status: 'rejected', reason: { name: 'RealtimeError', code: 'voice_not_found' } });
+  expect((failed as PromiseRejectedResult).reason.contextId).toBeDefined();
+  expect(spoken).toEqual({ status: 'fulfilled', value: Buffer.from([1, 2]) });
+  await tts.close();
+});
