@@ -44,6 +44,26 @@ const raw = {
           ws.send(JSON.stringify({ type: 'input_text_buffer.commit' }));
         });
       },
+      /** Together's example rule for the end of a turn: no message for 0.3 s. Returns ms from the last delta to the end. */
+      endOfTurn(deltas) {
+        return new Promise((resolve) => {
+          let received = 0;
+          let lastAt;
+          let quiet;
+          const onMessage = (data) => {
+            const event = JSON.parse(data.toString());
+            if (event.type === 'conversation.item.audio_output.delta' && ++received === deltas) lastAt = process.hrtime.bigint();
+            clearTimeout(quiet);
+            quiet = setTimeout(() => {
+              ws.off('message', onMessage);
+              resolve(msSince(lastAt));
+            }, 300);
+          };
+          ws.on('message', onMessage);
+          ws.send(JSON.stringify({ type: 'input_text_buffer.append', text: 'Hello there.' }));
+          ws.send(JSON.stringify({ type: 'input_text_buffer.commit' }));
+        });
+      },
       close: () => ws.close(),
     };
   },
@@ -96,6 +116,13 @@ const pkg = {
         }
         if (received !== deltas) throw new Error(`expected ${deltas} deltas, got ${received}`);
         return { firstMs, lastMs };
+      },
+      /** The package's rule with its default settleMs. Returns ms from the last delta to the end of the turn. */
+      async endOfTurn(deltas) {
+        let received = 0;
+        let lastAt;
+        for await (const _chunk of tts.speak('Hello there.')) if (++received === deltas) lastAt = process.hrtime.bigint();
+        return msSince(lastAt);
       },
       close: () => tts.close(),
     };

@@ -10,6 +10,7 @@ process.once('message', async ({ clientKey, baseURL, config }) => {
     for (let i = 0; i < config.realtimeWarmup; i++) await session.turn(config.realtimeDeltas);
     const turns = [];
     for (let i = 0; i < config.realtimeTurns; i++) turns.push(await session.turn(config.realtimeDeltas));
+    const endOfTurnMs = await session.endOfTurn(config.realtimeDeltas);
     await session.close();
     const audio = Buffer.alloc(config.realtimeSttBytes, 3);
     await client.sttAppend(baseURL, audio.subarray(0, 320000)); // warm-up
@@ -20,6 +21,7 @@ process.once('message', async ({ clientKey, baseURL, config }) => {
       result: {
         firstDeltaMs: median(turns.map((t) => t.firstMs)),
         perDeltaUs: median(turns.map((t) => ((t.lastMs - t.firstMs) / (config.realtimeDeltas - 1)) * 1000)),
+        endOfTurnMs,
         sttMBps: audio.length / 1024 ** 2 / (stt.ms / 1000),
       },
     };

@@ -11,6 +11,7 @@ const WORKER = fileURLToPath(new URL('./realtime-worker.mjs', import.meta.url));
 const ROWS = [
   { field: 'firstDeltaMs', name: 'TTS commit → first audio delta (ms, median)', format: (v) => v.toFixed(2), better: 'lower' },
   { field: 'perDeltaUs', name: 'TTS per audio delta (µs, median)', format: (v) => v.toFixed(1), better: 'lower' },
+  { field: 'endOfTurnMs', name: 'TTS end of turn after the last delta (ms)', format: (v) => v.toFixed(0), better: 'lower' },
   { field: 'sttMBps', name: 'STT append throughput (MB/s of PCM)', format: (v) => v.toFixed(1), better: 'higher' },
 ];
 
@@ -53,5 +54,5 @@ export async function runRealtimeBench(config) {
 }
 
 export function realtimeMethod(config) {
-  return `- Realtime: one local \`ws\` server in the bench process; each client runs in a forked process per round (${config.rounds} rounds, interleaved). TTS: ${config.realtimeWarmup} warm-up turns, then the median of ${config.realtimeTurns} turns of ${config.realtimeDeltas} deltas of ${config.realtimeDeltaBytes} bytes each (base64 in JSON), timed from sending the text to the first decoded delta, and per delta from the first to the last. The package's turns run with \`settleMs: 0\`, so no end-of-turn wait enters the figures. STT: ${config.realtimeSttBytes / 1024 ** 2} MiB of PCM appended in 1 s messages with the same 1 MiB send backpressure, until the server confirms the byte count.`;
+  return `- Realtime: one local \`ws\` server in the bench process; each client runs in a forked process per round (${config.rounds} rounds, interleaved). TTS: ${config.realtimeWarmup} warm-up turns, then the median of ${config.realtimeTurns} turns of ${config.realtimeDeltas} deltas of ${config.realtimeDeltaBytes} bytes each (base64 in JSON), timed from sending the text to the first decoded delta, and per delta from the first to the last. The package's turns run with \`settleMs: 0\`, so no end-of-turn wait enters those figures; the end-of-turn row then runs one turn with the default \`settleMs\` (300 ms after every item is done) against the raw client ending its turn as Together's example does (no message for 0.3 s). STT: ${config.realtimeSttBytes / 1024 ** 2} MiB of PCM appended in 1 s messages with the same 1 MiB send backpressure, until the server confirms the byte count.`;
 }
