@@ -38,6 +38,10 @@ test('in a browser-like runtime the platform WebSocket is used, opt-in, with ?ap
   fake.onSession('/audio/speech/websocket', async (peer) => {
     peer.send({ type: 'session.created', session: { id: 'browser_tts' } });
     const { event } = await peer.until('input_text_buffer.commit');
+    if (peer.url.searchParams.get('voice') === 'flood') {
+      for (let i = 0; i < 40; i += 1) peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: Buffer.alloc(16 * 1024).toString('base64'), context_id: event.context_id });
+      return;
+    }
     peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.toString('base64'), context_id: event.context_id });
     peer.send({ type: 'conversation.item.audio_output.done', item_id: 'tts_1', context_id: event.context_id });
   });
@@ -56,7 +60,8 @@ test('in a browser-like runtime the platform WebSocket is used, opt-in, with ?ap
   expect(result.transcript).toBe('heard the browser');
   expect(result.wrongKey).toMatch(/^APIConnectionError: Could not open the realtime connection to ws:\/\/127\.0\.0\.1:\d+\/v1\/audio\/speech\/websocket/);
   expect(result.wrongKey).not.toContain('wrong-key-in-browser');
-  expect(result.constructed).toEqual(['/v1/audio/speech/websocket', '/v1/realtime', '/v1/audio/speech/websocket']);
+  expect(result.overflow).toBe('RealtimeOverflowError');
+  expect(result.constructed).toEqual(['/v1/audio/speech/websocket', '/v1/realtime', '/v1/audio/speech/websocket', '/v1/audio/speech/websocket']);
 
   const [tts, stt] = fake.upgrades;
   expect(tts.headers.authorization).toBeUndefined();

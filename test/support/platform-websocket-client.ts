@@ -40,6 +40,19 @@ async function main(): Promise<void> {
   }
   await stt.close();
 
+  // The platform WebSocket cannot stop reading: past maxQueuedBytes of unread events the session fails.
+  const flooded = await RealtimeTTS.connect({ baseURL, apiKey, dangerouslyAllowBrowser: true, maxQueuedBytes: 64 * 1024, voice: 'flood' });
+  const reader = flooded.speak('Flood me.')[Symbol.asyncIterator]();
+  await reader.next();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  result.overflow = await (async () => {
+    for (let chunk = await reader.next(); !chunk.done; chunk = await reader.next()) {
+      // the events that arrived before the failure
+    }
+    return 'ended';
+  })().catch((error: Error) => error.name);
+  await flooded.close();
+
   result.wrongKey = await RealtimeTTS.connect({ baseURL, apiKey: 'wrong-key-in-browser', dangerouslyAllowBrowser: true }).then(
     () => 'connected',
     (error: Error) => `${error.name}: ${error.message}`,
