@@ -442,6 +442,26 @@ describe('reconnect (opt-in)', () => {
     await stt.close();
   });
 
+  test('a fatal failure is not retried: the session ends with it, and later appends are refused, not buffered', async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Session limit reached', type: 'server_error', param: null, code: 'session_limit' } });
+      peer.socket.close(1000); // Together closes with 1000 even after an error
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(Buffer.alloc(320));
+    const failure = await (async () => {
+      for await (const _event of stt) {
+        // nothing but the failure
+      }
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'RealtimeError', code: 'session_limit' });
+    await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toMatchObject({ code: 'session_limit' });
+    expect(fake.upgrades).toHaveLength(1);
+    await stt.close();
+  });
+
   test('without reconnect a dropped connection ends the session; with it, giving up after maxAttempts does too', async () => {
     let sessions = 0;
     fake.onSession(STT, (peer) => {

@@ -408,6 +408,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
 
   #fatalError(error: RealtimeError): void {
     this.#fatal = true;
+    this.#failure ??= error;
     this.#queue.pushError(error);
   }
 
@@ -415,7 +416,8 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
     if (connection !== this.#connection) return;
     const { requested } = info;
     if (requested || this.#closing || this.#fatal || !this.#reconnect) {
-      if (failure && !requested) this.#failure = failure;
+      // Later sends are refused with what ended the session, never buffered for a replay that will not come.
+      this.#failure ??= failure ?? (requested || this.#closing ? new TogetherAudioError('The realtime session is closed; open a new one.') : new RealtimeClosedError(info.code, info.reason, 'by the server'));
       this.#queue.end(this.#fatal ? undefined : failure);
       return;
     }

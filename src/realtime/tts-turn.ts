@@ -99,6 +99,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   async *parts(): AsyncGenerator<SpeechPart, void, undefined> {
     if (this.#started) throw new TogetherAudioError('This speech turn is already being read; a turn is read once.');
     this.#started = true;
+    if (this.#cancelled) return; // cancelled before it was read: nothing is sent
     const { signal } = this.#options;
     // Left early (a break, the signal, a local error): the server is still speaking, so cancel the context.
     let stillSpeaking = true;
