@@ -609,3 +609,33 @@ test('a failure naming its context rejects only that turn; the others finish', a
   expect(spoken).toEqual({ status: 'fulfilled', value: Buffer.from([1, 2]) });
   await tts.close();
 });
+
+test('turns started together never take more than maxContexts contexts at once', async () => {
+  let inFlight = 0;
+  let most = 0;
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const open = new Set<string>();
+    for (;;) {
+      const event = await peer.next().catch(() => undefined);
+      if (!event) return;
+      const context = event.context_id as string;
+      if (event.type === 'input_text_buffer.append' && !open.has(context)) {
+        open.add(context);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+      }
+      if (event.type === 'input_text_buffer.commit') {
+        setTimeout(() => {
+          speakItem(peer, `item_${context}`, Buffer.alloc(480), 480, { context_id: context });
+          inFlight -= 1;
+        }, 30);
+      }
+    }
+  });
+  const tts = await connect({ maxContexts: 2 });
+  const results = await Promise.all([1, 2, 3, 4, 5].map((n) => collect(tts.speak(`Turn ${n}.`, { settleMs: 20 }))));
+  expect(results.map((pcm) => pcm.length)).toEqual([480, 480, 480, 480, 480]);
+  expect(most).toBe(2);
+  await tts.close();
+});

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RealtimeTtsModel } from '../../generated/models';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from '../config';
-import { TogetherAudioError, userAbortError } from '../errors';
+import { TogetherAudioError } from '../errors';
 import { wavStream, writeWavFile, type PcmFormat } from '../wav';
 import { RealtimeConnection, socketSettings, type RealtimeEndpoint, type RealtimeSocketOptions } from './connection';
 import { ByteBudget, EventQueue, type NextOptions } from './event-queue';
@@ -82,6 +82,7 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   readonly #slotWaiters: Array<() => void> = [];
   readonly #contextPrefix = `ctx_${Math.random().toString(36).slice(2, 10)}`;
   #contexts = 0;
+  #slotsInUse = 0;
   /** Once the server has named a context in an event, events without one are never attributed by order. */
   #serverNamesContexts = false;
   #settings: RealtimeTtsSessionUpdate;
@@ -247,11 +248,10 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   readonly #host: TurnHost = {
     newQueue: () => new EventQueue<TurnEvent>(this.#budget),
     begin: async (turn, queue, signal) => {
-      if (this.#turns.has(turn.contextId)) throw new TogetherAudioError(`Context ${turn.contextId} already has a turn in flight.`);
       await this.#takeSlot(signal);
-      if (this.#ended) {
+      if (this.#ended || this.#turns.has(turn.contextId)) {
         this.#releaseSlot();
-        throw this.#ended;
+        throw this.#ended ?? new TogetherAudioError(`Context ${turn.contextId} already has a turn in flight.`);
       }
       this.#finished.delete(turn.contextId);
       this.#turns.set(turn.contextId, { turn, queue });
@@ -288,14 +288,18 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     await this.#connection.send(event);
   }
 
+  /** Waits for one of the `maxContexts` slots; taken synchronously, so concurrent turns cannot overbook. */
   #takeSlot(signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#turns.size < this.#maxContexts && this.#slotWaiters.length === 0) return Promise.resolve();
+    if (this.#slotsInUse < this.#maxContexts) {
+      this.#slotsInUse += 1;
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const index = this.#slotWaiters.indexOf(take);
         if (index >= 0) this.#slotWaiters.splice(index, 1);
-        reject(signal?.reason ?? userAbortError(signal));
+        reject(signal?.reason);
       };
       const take = () => {
         signal?.removeEventListener('abort', onAbort);
@@ -306,8 +310,11 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     });
   }
 
+  /** Hands the slot to the next waiting turn, or frees it. */
   #releaseSlot(): void {
-    this.#slotWaiters.shift()?.();
+    const next = this.#slotWaiters.shift();
+    if (next) next();
+    else this.#slotsInUse -= 1;
   }
 
   #remember(contextId: string): void {
@@ -355,7 +362,11 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     this.#ended = failure ?? (info.requested ? new TogetherAudioError('The realtime session is closed; open a new one.') : closed);
     for (const { queue } of this.#turns.values()) queue.end(failure ?? (info.requested ? undefined : closed));
     this.#general.end(failure);
-    for (const waiter of this.#slotWaiters.splice(0)) waiter();
+    // Each waiter takes a slot, sees the end, and gives it back.
+    for (const waiter of this.#slotWaiters.splice(0)) {
+      this.#slotsInUse += 1;
+      waiter();
+    }
   }
 }
 
