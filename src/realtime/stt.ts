@@ -393,7 +393,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
         this.#replay?.transcribed(this.#manualCommits);
         break;
       case 'error':
-        if (event.item_id === undefined) return this.#fatalError(RealtimeError.fromEvent(event));
+        // Thrown to the reader; whether the session survives it shows in whether the server closes.
         return this.#queue.pushError(RealtimeError.fromEvent(event));
       default:
         break;
