@@ -19,6 +19,8 @@ beforeAll(async () => {
     platform: 'node',
     target: 'node20',
     packages: 'external',
+    // No Buffer, as in a browser (Node's own undici still needs the real global, so it stays defined at run time).
+    define: { Buffer: 'undefined', 'globalThis.Buffer': 'undefined' },
     outfile: bundle,
     logLevel: 'warning',
   });
@@ -47,7 +49,9 @@ test('in a browser-like runtime the platform WebSocket is used, opt-in, with ?ap
   });
   fake.onSession('/realtime', async (peer) => {
     peer.send({ type: 'session.created', session: { id: 'browser_stt' } });
-    await peer.until('input_audio_buffer.commit');
+    const { before } = await peer.until('input_audio_buffer.commit');
+    // Encoded without Buffer, byte for byte.
+    expect(before).toEqual([{ type: 'input_audio_buffer.append', audio: Buffer.alloc(3200, 1).toString('base64') }]);
     peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'heard the browser' });
   });
   const flags = process.versions.node.split('.')[0] === '20' ? ['--experimental-websocket'] : [];
@@ -57,6 +61,7 @@ test('in a browser-like runtime the platform WebSocket is used, opt-in, with ?ap
   expect(result.refusedWithoutOptIn).toMatch(/^TogetherAudioError: .*dangerouslyAllowBrowser: true/);
   expect(result.refusedWithoutOptIn).not.toContain(fake.apiKey);
   expect(Buffer.from(result.ttsAudio, 'base64').equals(pcm)).toBe(true);
+  expect(result.chunkTypes).toEqual(['Uint8Array']); // decoded without Buffer
   expect(result.transcript).toBe('heard the browser');
   expect(result.wrongKey).toMatch(/^APIConnectionError: Could not open the realtime connection to ws:\/\/127\.0\.0\.1:\d+\/v1\/audio\/speech\/websocket/);
   expect(result.wrongKey).not.toContain('wrong-key-in-browser');

@@ -1,3 +1,4 @@
+import { latin1 } from './bytes';
 import { describe } from './validation';
 
 /** Checks that `audio` is raw PCM (s16le): bytes, whole samples, and not an audio file's header. */
@@ -11,12 +12,12 @@ export function requirePcm(audio: unknown): asserts audio is Uint8Array {
 }
 
 const containerSignatures: Array<{ name: string; matches: (bytes: Uint8Array) => boolean }> = [
-  { name: 'a WAV file', matches: (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WAVE' },
+  { name: 'a WAV file', matches: (b) => latin1(b, 0, 4) === 'RIFF' && latin1(b, 8, 4) === 'WAVE' },
   // An MP3 without an ID3 tag starts with a frame sync that is also a plausible PCM sample, so only ID3 is checked.
-  { name: 'an MP3 file', matches: (b) => ascii(b, 0, 3) === 'ID3' },
-  { name: 'an Ogg file', matches: (b) => ascii(b, 0, 4) === 'OggS' },
-  { name: 'a FLAC file', matches: (b) => ascii(b, 0, 4) === 'fLaC' },
-  { name: 'an MP4/M4A file', matches: (b) => ascii(b, 4, 4) === 'ftyp' },
+  { name: 'an MP3 file', matches: (b) => latin1(b, 0, 3) === 'ID3' },
+  { name: 'an Ogg file', matches: (b) => latin1(b, 0, 4) === 'OggS' },
+  { name: 'a FLAC file', matches: (b) => latin1(b, 0, 4) === 'fLaC' },
+  { name: 'an MP4/M4A file', matches: (b) => latin1(b, 4, 4) === 'ftyp' },
   { name: 'a WebM file', matches: (b) => b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3 },
 ];
 
@@ -30,6 +31,3 @@ export function rejectContainer(bytes: Uint8Array): void {
   }
 }
 
-function ascii(bytes: Uint8Array, start: number, length: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, start + length);
-}

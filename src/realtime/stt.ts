@@ -18,6 +18,7 @@ import type {
   TranscriptionSessionConfig,
   TranscriptionSessionUpdatedEvent,
 } from './protocol';
+import { concatBytes, toBase64 } from './bytes';
 import { ReplayBuffer } from './replay-buffer';
 import { requirePcm, rejectContainer } from './pcm-input';
 import type { SocketAuth } from './transport';
@@ -236,7 +237,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
     if (typeof (source as Partial<AsyncIterable<Uint8Array>> | null)?.[Symbol.asyncIterator] !== 'function') {
       throw new TypeError(`appendAudioStream needs a Readable or an async iterable of PCM bytes, got ${describe(source)}.`);
     }
-    let pending: Buffer = Buffer.alloc(0);
+    let pending: Uint8Array = new Uint8Array(0);
     let total = 0;
     let first = true;
     for await (const chunk of source) {
@@ -247,7 +248,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
         rejectContainer(chunk);
         first = false;
       }
-      pending = pending.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([pending, chunk]);
+      pending = concatBytes(pending, chunk);
       while (pending.length >= chunkBytes) {
         await this.#sendAudio(pending.subarray(0, chunkBytes));
         total += chunkBytes;
@@ -481,7 +482,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
 }
 
 function appendEvent(pcm: Uint8Array): InputAudioBufferAppendEvent {
-  return { type: 'input_audio_buffer.append', audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') };
+  return { type: 'input_audio_buffer.append', audio: toBase64(pcm) };
 }
 
 function updateOf(event: RealtimeTranscriptionEvent): TranscriptUpdate | undefined {

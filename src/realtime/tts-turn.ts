@@ -1,4 +1,5 @@
 import { APITimeoutError, TogetherAudioError } from '../errors';
+import { fromBase64 } from './bytes';
 import type { EventQueue, NextResult } from './event-queue';
 import { RealtimeError, RealtimeProtocolError } from './errors';
 import type { AudioOutputDeltaEvent, AudioOutputDoneEvent, InputTextReceivedEvent, WordTimestampsEvent } from './protocol';
@@ -189,7 +190,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function decodeBase64(delta: unknown): Buffer {
   if (typeof delta !== 'string' || !BASE64.test(delta)) throw new RealtimeProtocolError('The server sent an audio delta that is not base64.');
-  return Buffer.from(delta, 'base64');
+  return fromBase64(delta);
 }
 
 function wordsOf(event: WordTimestampsEvent): WordTimestamp[] {

@@ -4,6 +4,9 @@
  * plays a browser: `window` is defined, so the client must pick the platform WebSocket and
  * Together's browser auth. Prints one JSON line of what happened.
  */
+// A browser has no Buffer either: the bundle replaces every global Buffer of the package's code with
+// undefined (esbuild define, see the test), so this script takes Node's from its module.
+import { Buffer as NodeBuffer } from 'node:buffer';
 import { RealtimeTranscription, RealtimeTTS } from '../../src';
 
 async function main(): Promise<void> {
@@ -26,13 +29,18 @@ async function main(): Promise<void> {
   );
 
   const tts = await RealtimeTTS.connect({ baseURL, apiKey, dangerouslyAllowBrowser: true, voice: 'tara' });
-  const chunks: Buffer[] = [];
-  for await (const chunk of tts.speak('Hello from a browser.', { settleMs: 100 })) chunks.push(chunk);
-  result.ttsAudio = Buffer.concat(chunks).toString('base64');
+  const chunks: Uint8Array[] = [];
+  const chunkTypes = new Set<string>();
+  for await (const chunk of tts.speak('Hello from a browser.', { settleMs: 100 })) {
+    chunks.push(chunk);
+    chunkTypes.add(chunk.constructor.name);
+  }
+  result.chunkTypes = [...chunkTypes];
+  result.ttsAudio = NodeBuffer.concat(chunks).toString('base64');
   await tts.close();
 
   const stt = await RealtimeTranscription.connect({ baseURL, apiKey, dangerouslyAllowBrowser: true, turnDetection: null });
-  await stt.appendAudio(Buffer.alloc(3200, 1));
+  await stt.appendAudio(new Uint8Array(3200).fill(1));
   await stt.commit();
   for await (const transcript of stt.transcripts()) {
     result.transcript = transcript;
