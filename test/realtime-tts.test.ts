@@ -11,6 +11,7 @@ import {
   MissingApiKeyError,
   RealtimeClosedError,
   RealtimeError,
+  RealtimeProtocolError,
   RealtimeTTS,
   TogetherAudio,
   TogetherAudioError,
@@ -637,5 +638,22 @@ test('turns started together never take more than maxContexts contexts at once',
   const results = await Promise.all([1, 2, 3, 4, 5].map((n) => collect(tts.speak(`Turn ${n}.`, { settleMs: 20 }))));
   expect(results.map((pcm) => pcm.length)).toEqual([480, 480, 480, 480, 480]);
   expect(most).toBe(2);
+  await tts.close();
+});
+
+test.each(['%%%%', 'AAA', 'AA=A', 42])('an audio delta that is not base64 (%p) fails the turn with RealtimeProtocolError', async (delta) => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { event } = await peer.until('input_text_buffer.commit');
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: 'AAAA', context_id: event.context_id });
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta, context_id: event.context_id });
+  });
+  const tts = await connect();
+  const heard: Buffer[] = [];
+  const failure = await (async () => {
+    for await (const chunk of tts.speak('Hi.')) heard.push(chunk);
+  })().catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(RealtimeProtocolError);
+  expect(heard).toEqual([Buffer.from([0, 0, 0])]);
   await tts.close();
 });

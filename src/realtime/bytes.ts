@@ -8,11 +8,21 @@ function nodeBuffer(): NodeBuffer | undefined {
   return (globalThis as { Buffer?: NodeBuffer }).Buffer ?? undefined;
 }
 
-/** Decoded base64: a Buffer in Node, a Uint8Array elsewhere. */
-export function fromBase64(text: string): Buffer {
+/** Decoded base64: a Buffer in Node, a Uint8Array elsewhere; undefined if `text` is not base64. */
+export function fromBase64(text: string): Buffer | undefined {
   const B = nodeBuffer();
-  if (B) return B.from(text, 'base64');
-  const binary = atob(text);
+  if (B) {
+    // Buffer.from skips what is not base64, so a decoded length short of the text's says it was not.
+    const bytes = B.from(text, 'base64');
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    return text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
+  }
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return undefined;
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
   return bytes as Buffer;

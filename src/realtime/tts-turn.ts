@@ -92,12 +92,17 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   }
 
   /** The decoded audio of the turn, until it is over. */
-  async *audio(): AsyncGenerator<Buffer, void, undefined> {
-    for await (const part of this.parts()) if (part.type === 'audio') yield part.audio;
+  audio(): AsyncGenerator<Buffer, void, undefined> {
+    return this.#read(true) as AsyncGenerator<Buffer, void, undefined>;
   }
 
   /** Audio and word timings in the order they arrive. A turn is read once. */
-  async *parts(): AsyncGenerator<SpeechPart, void, undefined> {
+  parts(): AsyncGenerator<SpeechPart, void, undefined> {
+    return this.#read(false) as AsyncGenerator<SpeechPart, void, undefined>;
+  }
+
+  /** One generator for both views, so that each delta passes through a single generator. */
+  async *#read(audioOnly: boolean): AsyncGenerator<SpeechPart | Buffer, void, undefined> {
     if (this.#started) throw new TogetherAudioError('This speech turn is already being read; a turn is read once.');
     this.#started = true;
     if (this.#cancelled) return; // cancelled before it was read: nothing is sent
@@ -111,7 +116,10 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
         const result = await this.#nextEvent();
         if (result === 'over') break;
         const part = this.#partOf(result);
-        if (part) yield part;
+        if (part) {
+          if (!audioOnly) yield part;
+          else if (part.type === 'audio') yield part.audio;
+        }
       }
       stillSpeaking = false;
     } catch (error) {
@@ -186,11 +194,10 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   }
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 function decodeBase64(delta: unknown): Buffer {
-  if (typeof delta !== 'string' || !BASE64.test(delta)) throw new RealtimeProtocolError('The server sent an audio delta that is not base64.');
-  return fromBase64(delta);
+  const audio = typeof delta === 'string' ? fromBase64(delta) : undefined;
+  if (!audio) throw new RealtimeProtocolError('The server sent an audio delta that is not base64.');
+  return audio;
 }
 
 function wordsOf(event: WordTimestampsEvent): WordTimestamp[] {
