@@ -9,6 +9,7 @@ import {
   AuthenticationError,
   BadRequestError,
   MissingApiKeyError,
+  PermissionDeniedError,
   RealtimeClosedError,
   RealtimeError,
   RealtimeProtocolError,
@@ -227,6 +228,14 @@ test('a refused upgrade surfaces the status and the server message, never the ke
   const refused = await connect().catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(BadRequestError);
   expect(refused).toMatchObject({ status: 400, code: 'model_not_available', param: 'model' });
+});
+
+test('a refused upgrade whose body echoes the key never shows it: one redaction, as for HTTP', async () => {
+  fake.refuse(TTS, { status: 403, body: errorData(`Key Bearer ${fake.apiKey} may not use this model`, 'permission_denied') });
+  const refused = await connect().catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(PermissionDeniedError);
+  expect((refused as Error).message).toContain('Key Bearer [redacted] may not use this model');
+  for (const text of [String(refused), inspect(refused, { depth: 10 }), JSON.stringify(refused)]) expect(text).not.toContain(fake.apiKey);
 });
 
 test('a server that cannot be reached gives APIConnectionError without the key', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { APIConnectionError, APITimeoutError, TogetherAudioError, apiErrorFor, plainHeaders, userAbortError } from '../errors';
+import { APIConnectionError, APITimeoutError, TogetherAudioError, apiErrorFor, plainHeaders, redactor, userAbortError } from '../errors';
 
 /**
  * One websocket, whatever implements it: `ws` in Node (headers, ping, pause, terminate) or the
@@ -159,14 +159,17 @@ function openWs(request: OpenSocketRequest, handlers: SocketHandlers): Promise<R
     const open = opening(request, () => ws.terminate()).start(resolve, reject);
     ws.once('open', () => open.resolve(wsSocket(ws, handlers)));
     ws.on('unexpected-response', (_request, response) => {
+      // Mapped like an HTTP error response, with the key hidden should the server echo it.
+      const redact = redactor(request.apiKey());
       const status = response.statusCode ?? 0;
-      const headers = plainHeaders(response.headers);
+      const headers = plainHeaders(response.headers, redact);
       const chunks: Buffer[] = [];
+      const refusal = () => apiErrorFor(status, headers, parseBody(redact(Buffer.concat(chunks).toString('utf8'))));
       open.onTimeout(() => {
         response.destroy();
-        return apiErrorFor(status, headers, parseBody(Buffer.concat(chunks).toString('utf8')));
+        return refusal();
       });
-      void readErrorBody(response, chunks).then(() => open.reject(apiErrorFor(status, headers, parseBody(Buffer.concat(chunks).toString('utf8')))));
+      void readErrorBody(response, chunks).then(() => open.reject(refusal()));
     });
     ws.once('error', (error) => open.reject(new APIConnectionError(`Could not open the realtime connection to ${where}: ${error.message}`)));
   });
