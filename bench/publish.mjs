@@ -26,8 +26,10 @@ function methodNotes(config, apis) {
 
 const bulletList = (title, lines) => (lines.length ? `\n\n${title}\n\n${lines.map((line) => `- ${line}`).join('\n')}` : '');
 
-export async function writeBenchmarksDoc({ markdownTable, machine, config, apis, failures, notes }) {
-  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.\n\n${markdownTable}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}\n`;
+export async function writeBenchmarksDoc({ markdownTable, machine, config, apis, failures, notes, realtime }) {
+  const realtimeSection = realtime ? `\n\n## Realtime\n\n${realtime.markdownTable}` : '';
+  const realtimeMethod = realtime ? `\n${realtime.method}` : '';
+  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.\n\n${markdownTable}${realtimeSection}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}${realtimeMethod}\n`;
   await mkdir(path.dirname(DOC), { recursive: true });
   await writeFile(DOC, text);
   return DOC;

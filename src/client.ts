@@ -4,7 +4,7 @@ import https from 'node:https';
 import { AudioApi } from '../generated/api/audio-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
-import type { Redact } from './errors';
+import { redactor } from './errors';
 import { Realtime } from './realtime';
 import { ReplayableFormData } from './replayable-form';
 import { optionalCount } from './request-options';
@@ -109,9 +109,4 @@ export class TogetherAudio {
     this.transcriptions = new Transcriptions(this.audio);
     this.translations = new Translations(this.audio);
   }
-}
-
-/** Hides the API key in anything the server echoes back (an error body quoting the Authorization header). */
-function redactor(secret: string): Redact {
-  return (text) => (secret.length >= 8 ? text.split(secret).join('[redacted]') : text);
 }
