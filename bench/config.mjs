@@ -22,12 +22,17 @@ export function benchConfig() {
     sseRuns: intFromEnv('BENCH_SSE_RUNS', 20),
     sseWarmup: intFromEnv('BENCH_SSE_WARMUP', 5),
     uploadBytes: intFromEnv('BENCH_UPLOAD_MB', 256) * MB,
+    realtimeDeltas: intFromEnv('BENCH_REALTIME_DELTAS', 200),
+    realtimeDeltaBytes: intFromEnv('BENCH_REALTIME_DELTA_BYTES', 4800),
+    realtimeTurns: intFromEnv('BENCH_REALTIME_TURNS', 30),
+    realtimeWarmup: intFromEnv('BENCH_REALTIME_WARMUP', 5),
+    realtimeSttBytes: intFromEnv('BENCH_REALTIME_STT_MB', 32) * MB,
     /** Every client runs every case this many times, interleaved with the others, to even out drift. */
     rounds: intFromEnv('BENCH_ROUNDS', 5),
     memorySampleMs: intFromEnv('BENCH_MEMORY_SAMPLE_MS', 10),
     /** Fresh processes per package for the cold import, interleaved. */
     footprintRounds: intFromEnv('BENCH_FOOTPRINT_ROUNDS', 9),
-    /** Comma-separated subset of the cases (voices, download, downloadToFile, sse, upload). */
+    /** Comma-separated subset of the cases (voices, download, downloadToFile, sse, upload, realtime). */
     onlyCases: process.env.BENCH_CASES?.split(',')
       .map((name) => name.trim())
       .filter(Boolean),

@@ -31,9 +31,11 @@ const FOOTPRINT_NOTES = [
   "- Runtime dependencies: every package installed with the package (its dependencies, and theirs). Most of this package's are axios's own (form-data and its helpers, follow-redirects, proxy-from-env).",
 ].join('\n');
 
-export async function writeBenchmarksDoc({ markdownTable, footprintTable, machine, config, apis, failures, notes }) {
+export async function writeBenchmarksDoc({ markdownTable, footprintTable, machine, config, apis, failures, notes, realtime }) {
   const footprint = footprintTable ? `\n\n## Footprint\n\n${footprintTable}\n\n${FOOTPRINT_NOTES}` : '';
-  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.${footprint}\n\n## Throughput and memory\n\n${markdownTable}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}\n`;
+  const realtimeSection = realtime ? `\n\n## Realtime\n\n${realtime.markdownTable}` : '';
+  const realtimeMethod = realtime ? `\n${realtime.method}` : '';
+  const text = `# Benchmarks\n\n${HOW_TO_RUN}\n\nRun on ${machine.date} — ${machineLine(machine)}${machine.commit ? `; package built from commit ${machine.commit}` : ''}.${footprint}\n\n## Throughput and memory\n\n${markdownTable}${realtimeSection}${bulletList('Targets not met:', notes)}${bulletList('Failures in this run:', failures)}\n\n## Method\n\n${methodNotes(config, apis)}${realtimeMethod}\n`;
   await mkdir(path.dirname(DOC), { recursive: true });
   await writeFile(DOC, text);
   return DOC;

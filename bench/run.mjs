@@ -10,6 +10,7 @@ import { preparePayloads } from './payloads.mjs';
 import { writeBenchmarksDoc } from './publish.mjs';
 import { apisUsed, buildTable, failures, missedTargetNotes, renderMarkdown, renderText } from './report.mjs';
 import { combineRounds } from './rounds.mjs';
+import { realtimeMethod, runRealtimeBench } from './realtime.mjs';
 import { runCaseInChild } from './run-case.mjs';
 import { startBenchServer } from './server.mjs';
 
@@ -65,13 +66,15 @@ async function main() {
   } finally {
     await payloads.cleanup();
   }
+  const realtime = !config.onlyCases || config.onlyCases.includes('realtime') ? await runRealtimeBench(config) : undefined;
 
   const rows = metricRows(config);
   const table = buildTable(results, rows);
-  const failed = failures(results);
+  const failed = [...failures(results), ...(realtime?.failures ?? [])];
   const notes = missedTargetNotes(results, rows);
   console.log(`\n${renderText(footprint, machine)}\n`);
   console.log(`${renderText(table, machine)}\n`);
+  if (realtime) console.log(`${renderText(realtime, machine)}\n`);
   if (notes.length) console.log(`Targets not met:\n${notes.map((line) => `  ${line}`).join('\n')}\n`);
   if (failed.length) console.log(`Failures:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
 
@@ -84,6 +87,7 @@ async function main() {
       apis: apisUsed(results),
       failures: failed,
       notes,
+      realtime: realtime && { markdownTable: renderMarkdown(realtime), method: realtimeMethod(config) },
     };
     console.log(`Wrote ${await writeBenchmarksDoc(published)}.`);
   } else {

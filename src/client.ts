@@ -2,7 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { AudioApi } from '../generated/api/audio-api';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
-import { TogetherAudioError, type Redact } from './errors';
+import { redactor, TogetherAudioError } from './errors';
 import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
 import { optionalCount } from './validation';
@@ -120,9 +120,4 @@ export function clientInternals(client: TogetherAudio): ClientInternals {
   const found = internals.get(client);
   if (!found) throw new TypeError('Not a TogetherAudio client.');
   return found;
-}
-
-/** Hides the API key in anything the server echoes back (an error body quoting the Authorization header). */
-function redactor(secret: string): Redact {
-  return (text) => (secret.length >= 8 ? text.split(secret).join('[redacted]') : text);
 }

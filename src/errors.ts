@@ -288,6 +288,11 @@ export function apiErrorFromBody(status: number, headers: object | null | undefi
 /** Hides a secret (the API key) in text that came back from the server. */
 export type Redact = (text: string) => string;
 
+/** Hides the API key in anything the server echoes back (an error body quoting the Authorization header). */
+export function redactor(secret: string): Redact {
+  return (text) => (secret.length >= 8 ? text.split(secret).join('[redacted]') : text);
+}
+
 /**
  * The one place an axios failure becomes a typed error. Never copies the request config, so no
  * AxiosError (whose config holds the Authorization header) leaves the package. A streamed error

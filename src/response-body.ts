@@ -29,9 +29,10 @@ const ERROR_BODY_READ_MS = 10_000;
  * stream so its connection is freed. Never rejects: a body that breaks off yields what arrived.
  * Used for HTTP responses and for refused websocket upgrades alike.
  */
-export async function readErrorBody(body: ByteSource, timeoutMs = ERROR_BODY_READ_MS): Promise<Uint8Array> {
+export async function readErrorBody(body: ByteSource, timeoutMs = ERROR_BODY_READ_MS, sink: Uint8Array[] = []): Promise<Uint8Array> {
   const reader = byteReader(body);
-  const chunks: Uint8Array[] = [];
+  // `sink` lets a caller use what arrived so far should it give up first (a refused websocket's timeout).
+  const chunks = sink;
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<undefined>((resolve) => {

@@ -53,13 +53,10 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-test('connects with model and input_audio_format, turns VAD off, and transcribes appended Buffers byte for byte', async () => {
+test('connects with model, input_audio_format and VAD off in the query, the OpenAI-Beta header, and transcribes appended Buffers byte for byte', async () => {
   const audio = randomBytes(16000 * 2);
   fake.onSession(STT, async (peer) => {
     sessionCreated(peer);
-    const update = await peer.next();
-    expect(update).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
-    peer.send(update);
     const received = await audioUntilCommit(peer);
     transcribed(peer, `heard ${sha256(received.audio)}`);
   });
@@ -74,19 +71,16 @@ test('connects with model and input_audio_format, turns VAD off, and transcribes
     events.push(event as unknown as ClientMessage);
     if (event.type === 'conversation.item.input_audio_transcription.completed') break;
   }
-  expect(events.map((event) => event.type)).toEqual([
-    'transcription_session.updated',
-    'conversation.item.input_audio_transcription.delta',
-    'conversation.item.input_audio_transcription.completed',
-  ]);
-  expect(events[2].transcript).toBe(`heard ${sha256(audio)}`);
+  expect(events.map((event) => event.type)).toEqual(['conversation.item.input_audio_transcription.delta', 'conversation.item.input_audio_transcription.completed']);
+  expect(events[1].transcript).toBe(`heard ${sha256(audio)}`);
   await fake.scriptsFinished();
   await stt.close();
 
   const [upgrade] = fake.upgrades;
   expect(upgrade.url.pathname).toBe('/v1/realtime');
-  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000' });
+  expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000', turn_detection: 'none' });
   expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+  expect(upgrade.headers['openai-beta']).toBe('realtime=v1');
 });
 
 test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream reads in', async () => {
@@ -113,15 +107,29 @@ test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream
   await stt.close();
 });
 
-test('server VAD settings go out as transcription_session.updated with every field', async () => {
+test('server VAD settings go in the upgrade query; later changes, language and prompt go out as transcription_session.updated', async () => {
   const vad: ServerVadTurnDetection = { type: 'server_vad', threshold: 0.2, min_silence_duration_ms: 2000, min_speech_duration_ms: 250, max_speech_duration_s: 7.5, speech_pad_ms: 100 };
   fake.onSession(STT, async (peer) => {
     sessionCreated(peer);
-    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: vad } });
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi, Frau Müller.' } });
+    expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: { ...vad, threshold: 0.5 } } });
     expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
+    expect(await peer.next()).toEqual({ type: 'input_audio_buffer.clear' });
   });
-  const stt = await connect({ turnDetection: vad });
+  const stt = await connect({ turnDetection: vad, language: 'de', prompt: 'Grüezi, Frau Müller.' });
+  expect(Object.fromEntries(fake.upgrades[0].url.searchParams)).toEqual({
+    model: 'openai/whisper-large-v3',
+    input_audio_format: 'pcm_s16le_16000',
+    turn_detection: 'server_vad',
+    threshold: '0.2',
+    min_silence_duration_ms: '2000',
+    min_speech_duration_ms: '250',
+    max_speech_duration_s: '7.5',
+    speech_pad_ms: '100',
+  });
+  await stt.updateSession({ turn_detection: { ...vad, threshold: 0.5 } });
   await stt.updateSession({ turn_detection: null });
+  await stt.clear();
   await fake.scriptsFinished();
   await stt.close();
 });
@@ -281,4 +289,195 @@ test('together.realtime.transcription() uses the client base URL and key', async
   expect(fake.upgrades[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
   expect(inspect(stt, { depth: 10, showHidden: true })).not.toContain(fake.apiKey);
   await stt.close();
+});
+
+test('a failed event naming its item is one utterance failing: it is yielded, and the session goes on', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_audio_buffer.commit');
+    peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', event_type: 'completed', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } });
+    peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second utterance' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Session expired', type: 'server_error', param: null, code: 'session_expired' } });
+  });
+  const stt = await connect();
+  await stt.appendAudio(Buffer.alloc(3200));
+  await stt.commit();
+  const seen: unknown[] = [];
+  const failure = await (async () => {
+    for await (const event of stt) seen.push(event);
+  })().catch((error: unknown) => error);
+  expect(seen).toEqual([
+    expect.objectContaining({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', error: expect.objectContaining({ code: 'decode_failed' }) }),
+    expect.objectContaining({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'second utterance' }),
+  ]);
+  // One without an item is fatal.
+  expect(failure).toBeInstanceOf(RealtimeError);
+  expect(failure).toMatchObject({ code: 'session_expired' });
+  await stt.close();
+});
+
+test('each delta replaces the partial text of its item: partials and updates() show the current text, then the final transcript', async () => {
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_audio_buffer.commit');
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick brown' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', delta: 'Unnamed' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick brown fox' });
+    peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'The quick brown fox.' });
+  });
+  const stt = await connect({ turnDetection: null });
+  await stt.appendAudio(Buffer.alloc(3200));
+  await stt.commit();
+  const updates = [];
+  for await (const update of stt.updates()) {
+    updates.push(update);
+    if (update.type === 'final') break;
+  }
+  expect(updates).toEqual([
+    { type: 'partial', itemId: 'item_1', text: 'The quick' },
+    { type: 'partial', itemId: 'item_1', text: 'The quick brown' },
+    { type: 'partial', itemId: '', text: 'Unnamed' },
+    { type: 'partial', itemId: 'item_1', text: 'The quick brown fox' },
+    { type: 'final', itemId: 'item_1', text: 'The quick brown fox.' },
+  ]);
+  // item_1 is complete; the unnamed item still has its partial text.
+  expect([...stt.partials]).toEqual([['', 'Unnamed']]);
+  await stt.close();
+});
+
+test('one append message holds at most one second of audio; streams go in 200 ms chunks by default', async () => {
+  const threeSeconds = randomBytes(3 * 32000 + 2);
+  const sizes: number[][] = [];
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    for (let round = 0; round < 2; round += 1) sizes.push((await audioUntilCommit(peer)).sizes);
+  });
+  const stt = await connect();
+  await stt.appendAudio(threeSeconds);
+  await stt.commit();
+  await stt.appendAudioStream(Readable.from([threeSeconds]));
+  await stt.commit();
+  await fake.scriptsFinished();
+  expect(sizes[0]).toEqual([32000, 32000, 32000, 2]);
+  expect(sizes[1]).toEqual([...Array(15).fill(6400), 2]);
+  expect(DEFAULT_AUDIO_CHUNK_BYTES).toBe(6400);
+  await expect(stt.appendAudioStream(Readable.from([Buffer.alloc(4)]), { chunkBytes: 32002 })).rejects.toThrow(/chunkBytes must be an even integer from 2 to 32000/);
+  await stt.close();
+});
+
+describe('reconnect (opt-in)', () => {
+  test('after a dropped connection it reconnects, replays the audio not yet transcribed, and announces it', async () => {
+    const transcribedAudio = randomBytes(6400);
+    const pending = randomBytes(9600);
+    const later = randomBytes(3200);
+    let sessions = 0;
+    const replayed: Buffer[] = [];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        expect((await peer.next()).type).toBe('input_audio_buffer.append');
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first' });
+        await peer.next(); // the pending audio arrives, and then the connection drops before its commit is answered
+        await peer.until('input_audio_buffer.commit');
+        peer.socket.terminate();
+        return;
+      }
+      const { audio } = await audioUntilCommit(peer);
+      replayed.push(audio);
+      const { audio: rest } = await audioUntilCommit(peer);
+      replayed.push(rest);
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second' });
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_3', transcript: 'third' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 50 } });
+    await stt.appendAudio(transcribedAudio);
+    await stt.commit();
+    await stt.appendAudio(pending);
+    await stt.commit();
+    const seen: string[] = [];
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') {
+        seen.push(`reconnecting ${event.attempt} ${event.error.name}`);
+        await stt.appendAudio(later); // appended while disconnected: kept and sent after the replay
+        await stt.commit();
+      } else if (event.type === 'reconnected') seen.push(`reconnected ${event.attempt} ${event.replayedBytes}`);
+      else if (event.type === 'conversation.item.input_audio_transcription.completed') seen.push(event.transcript);
+      else seen.push(event.type);
+      if (seen.includes('third')) break;
+    }
+    expect(seen).toEqual(['first', 'reconnecting 1 RealtimeClosedError', `reconnected 1 ${pending.length + later.length}`, 'second', 'third']);
+    expect(replayed[0].equals(pending)).toBe(true);
+    expect(replayed[1].equals(later)).toBe(true);
+    expect(fake.upgrades).toHaveLength(2);
+    await stt.close();
+  });
+
+  test('audio that no longer fits the replay buffer is reported as a gap, never dropped silently', async () => {
+    let sessions = 0;
+    let replayedBytes = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        peer.socket.terminate();
+        return;
+      }
+      replayedBytes = (await audioUntilCommit(peer)).audio.length;
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'tail' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000 * 3)); // 3 s, of which the buffer keeps 2 s
+    await stt.commit();
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'gap' ? event : event.type);
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual(['reconnecting', { type: 'gap', droppedBytes: 32000, droppedMs: 1000 }, 'reconnected', 'conversation.item.input_audio_transcription.completed']);
+    expect(replayedBytes).toBe(64000);
+    await stt.close();
+  });
+
+  test('a fatal failure is not retried: the session ends with it, and later appends are refused, not buffered', async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Session limit reached', type: 'server_error', param: null, code: 'session_limit' } });
+      peer.socket.close(1000); // Together closes with 1000 even after an error
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(Buffer.alloc(320));
+    const failure = await (async () => {
+      for await (const _event of stt) {
+        // nothing but the failure
+      }
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'RealtimeError', code: 'session_limit' });
+    await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toMatchObject({ code: 'session_limit' });
+    expect(fake.upgrades).toHaveLength(1);
+    await stt.close();
+  });
+
+  test('without reconnect a dropped connection ends the session; with it, giving up after maxAttempts does too', async () => {
+    let sessions = 0;
+    fake.onSession(STT, (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      peer.socket.terminate();
+    });
+    const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 10 } });
+    const failure = await (async () => {
+      for await (const _event of stt) {
+        // reconnecting events
+      }
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RealtimeClosedError);
+    expect(sessions).toBe(3);
+    await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toBeInstanceOf(RealtimeClosedError);
+    await stt.close();
+  });
 });

@@ -1,8 +1,7 @@
-import type WebSocket from 'ws';
-import type { ErrorDetail } from '../../generated/models';
-import { APIConnectionError, TogetherAudioError, apiErrorFromBody, errorDetailOf } from '../errors';
-import { readErrorBody } from '../response-body';
-import { RealtimeClosedError, RealtimeError, RealtimeProtocolError } from './errors';
+import { APITimeoutError, TogetherAudioError, userAbortError } from '../errors';
+import type { ByteBudget } from './event-queue';
+import { RealtimeClosedError, RealtimeError, RealtimeKeepaliveError, RealtimeOverflowError, RealtimeProtocolError } from './errors';
+import { openSocket, type RealtimeSocket, type SocketAuth, type TransportOptions } from './transport';
 
 /** Where a realtime session connects: the HTTP client's base URL and its key getter. */
 export interface RealtimeEndpoint {
@@ -10,28 +9,52 @@ export interface RealtimeEndpoint {
   apiKey: () => string;
 }
 
-export interface RealtimeSocketOptions {
+export interface RealtimeSocketOptions extends TransportOptions {
   /**
    * Bytes the socket may hold unsent before a send waits for them to drain (default 1 MiB), so a
    * slow server makes the client wait instead of buffering without bound.
    */
   highWaterMark?: number;
+  /**
+   * Bytes of received events held for a slow reader (default 16 MiB). Past it `ws` stops reading
+   * the socket, so TCP pushes back on the server; the platform WebSocket cannot, and the session
+   * fails with RealtimeOverflowError instead of growing without bound.
+   */
+  maxQueuedBytes?: number;
+  /** Milliseconds for the websocket upgrade, including a refusal's body (default 10 000). */
+  handshakeTimeoutMs?: number;
+  /** Milliseconds from the upgrade to `session.created` (default 10 000). */
+  sessionTimeoutMs?: number;
+  /** Milliseconds between websocket pings (default 15 000; 0 turns liveness checks off). `ws` only. */
+  pingIntervalMs?: number;
+  /** Milliseconds a ping may go unanswered before the session fails with RealtimeKeepaliveError (default 10 000). */
+  pongTimeoutMs?: number;
+  /** Milliseconds `close()` waits for the server's close frame before dropping the connection (default 1000). */
+  closeTimeoutMs?: number;
+  /** Aborts connecting (not the session once it is open; close it instead). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
-
-/** Server events held for a slow reader before the socket stops reading (and TCP pushes back on the server). */
-const MAX_QUEUED_EVENTS = 256;
-
-let webSocketClass: Promise<typeof WebSocket> | undefined;
-
-/** `ws`, loaded with the first session rather than with the package, so that importing the client stays cheap. */
-function loadWebSocket(): Promise<typeof WebSocket> {
-  webSocketClass ??= import('ws').then((module) => module.default);
-  return webSocketClass;
-}
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+export const DEFAULT_PING_INTERVAL_MS = 15_000;
+export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 1000;
 
 export type QueryValue = string | number | undefined;
+
+interface ServerEvent {
+  type: string;
+}
+
+/** What a connection hands its session: each event after `session.created`, and the end. */
+export interface ConnectionSink<E> {
+  event(event: E, bytes: number): void;
+  /** The socket closed: `failure` unless the close was asked for (or was a normal server close). */
+  end(failure: Error | undefined, info: { code: number; reason: string; requested: boolean }): void;
+}
 
 /** The websocket URL of `path` under an http(s) base URL: https becomes wss, http becomes ws, the path is kept. */
 export function realtimeURL(baseURL: string, path: string, query: Record<string, QueryValue> = {}): URL {
@@ -47,100 +70,123 @@ export function realtimeURL(baseURL: string, path: string, query: Record<string,
   return url;
 }
 
-export type NextResult<E> = { event: E } | { ended: true } | { timedOut: true } | { woken: true };
-
-export interface NextOptions {
-  /** Give up waiting after this many milliseconds and return `{ timedOut: true }`. */
-  timeoutMs?: number;
-  /** Stop waiting and reject with the signal's reason. */
-  signal?: AbortSignal;
+/** The options of a socket with every default filled in, checked before any I/O. */
+export interface SocketSettings {
+  highWaterMark: number;
+  maxQueuedBytes: number;
+  handshakeTimeoutMs: number;
+  sessionTimeoutMs: number;
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  closeTimeoutMs: number;
 }
 
-interface ServerEvent {
-  type: string;
+export function socketSettings(options: RealtimeSocketOptions): SocketSettings {
+  const count = (name: keyof SocketSettings, fallback: number, min: number): number => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      throw new TypeError(`${name} must be a number of at least ${min}, got ${String(options[name])}.`);
+    }
+    return value;
+  };
+  return {
+    highWaterMark: count('highWaterMark', DEFAULT_HIGH_WATER_MARK, 0),
+    maxQueuedBytes: count('maxQueuedBytes', DEFAULT_MAX_QUEUED_BYTES, 1),
+    handshakeTimeoutMs: count('handshakeTimeoutMs', DEFAULT_HANDSHAKE_TIMEOUT_MS, 1),
+    sessionTimeoutMs: count('sessionTimeoutMs', DEFAULT_SESSION_TIMEOUT_MS, 1),
+    pingIntervalMs: count('pingIntervalMs', DEFAULT_PING_INTERVAL_MS, 0),
+    pongTimeoutMs: count('pongTimeoutMs', DEFAULT_PONG_TIMEOUT_MS, 1),
+    closeTimeoutMs: count('closeTimeoutMs', DEFAULT_CLOSE_TIMEOUT_MS, 0),
+  };
 }
 
-/** How a session tells its failure event apart: its `type`, whose `error` becomes a RealtimeError. */
-export interface SessionProtocol {
-  failedEventType: string;
+export interface ConnectRequest {
+  endpoint: RealtimeEndpoint;
+  path: string;
+  query: Record<string, QueryValue>;
+  auth: SocketAuth;
+  settings: SocketSettings;
+  options: RealtimeSocketOptions;
+  budget: ByteBudget;
 }
 
 /**
- * One realtime websocket: JSON events in both directions, with backpressure both ways. Server
- * events wait in a queue for one reader (`next`); a failure event is thrown as RealtimeError and
- * an unexpected close as RealtimeClosedError, after the events that came before it.
+ * One realtime websocket: JSON events in both directions, with backpressure both ways, a ping
+ * liveness check, and a close that always settles. Events go to a sink (a session's queues).
  *
  * Everything is held in private fields, so inspecting a session object shows no socket internals.
  */
 export class RealtimeConnection<E extends ServerEvent> {
-  readonly #ws: WebSocket;
-  readonly #protocol: SessionProtocol;
-  readonly #highWaterMark: number;
-  readonly #queue: E[] = [];
+  #socket!: RealtimeSocket;
+  readonly #settings: SocketSettings;
+  readonly #budget: ByteBudget;
   readonly #pendingSends = new Set<(error: Error) => void>();
+  readonly #early: Array<{ event: E; bytes: number }> = [];
   readonly #closed: Promise<void>;
-  #wakeReader: ((woken?: boolean) => void) | undefined;
+  #markClosed!: () => void;
+  #sink: ConnectionSink<E> | undefined;
+  #firstEvent: ((event: E | Error) => void) | undefined;
   #failure: Error | undefined;
-  #socketError: Error | undefined;
-  #ended = false;
   #closeRequested = false;
-  #closeCode = 1006;
-  #closeReason = '';
+  #isClosed = false;
+  #paused = false;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #endInfo: { code: number; reason: string } = { code: 1006, reason: '' };
 
-  /** Opens the socket with the Bearer token; a refused upgrade rejects with the APIError for its status and body. */
-  static open<E extends ServerEvent>(
-    endpoint: RealtimeEndpoint,
-    path: string,
-    query: Record<string, QueryValue>,
-    protocol: SessionProtocol,
-    options: RealtimeSocketOptions = {},
-  ): Promise<RealtimeConnection<E>> {
-    const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    if (!Number.isFinite(highWaterMark) || highWaterMark < 0) {
-      throw new TypeError(`highWaterMark must be a non-negative number of bytes, got ${String(options.highWaterMark)}.`);
-    }
-    const url = realtimeURL(endpoint.baseURL, path, query);
-    const where = `${url.origin}${url.pathname}`;
-    return loadWebSocket().then((Socket) => new Promise((resolve, reject) => {
-      const ws = new Socket(url, { headers: { Authorization: `Bearer ${endpoint.apiKey()}` }, perMessageDeflate: false });
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        outcome();
-      };
-      ws.once('open', () => settle(() => resolve(new RealtimeConnection<E>(ws, protocol, highWaterMark))));
-      ws.on('unexpected-response', (_request, response) => {
-        void readErrorBody(response).then((body) => {
-          settle(() => reject(apiErrorFromBody(response.statusCode ?? 0, response.headers, body)));
-          ws.terminate();
-        });
-      });
-      ws.on('error', (error) => {
-        settle(() => reject(new APIConnectionError(`Could not open the realtime connection to ${where}: ${error.message}`)));
-      });
-    }));
+  private constructor(settings: SocketSettings, budget: ByteBudget) {
+    this.#settings = settings;
+    this.#budget = budget;
+    this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
   }
 
-  private constructor(ws: WebSocket, protocol: SessionProtocol, highWaterMark: number) {
-    this.#ws = ws;
-    this.#protocol = protocol;
-    this.#highWaterMark = highWaterMark;
-    this.#closed = new Promise((resolve) => ws.once('close', () => resolve()));
-    ws.on('message', (data, isBinary) => this.#receive(data, isBinary));
-    ws.on('error', (error) => {
-      this.#socketError ??= error;
-    });
-    ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+  /**
+   * Opens the socket and waits for `session.created`, the server's first event. A refused upgrade
+   * rejects with the APIError of its status; a failure event instead of `session.created` with
+   * RealtimeError; silence with APITimeoutError; the signal with APIUserAbortError.
+   */
+  static async connect<E extends ServerEvent, Session>(request: ConnectRequest): Promise<{ connection: RealtimeConnection<E>; session: Session }> {
+    const { settings, options } = request;
+    const connection = new RealtimeConnection<E>(settings, request.budget);
+    const url = realtimeURL(request.endpoint.baseURL, request.path, request.query);
+    connection.#socket = await openSocket(
+      { url, apiKey: request.endpoint.apiKey, auth: request.auth, handshakeTimeoutMs: settings.handshakeTimeoutMs, signal: options.signal },
+      { message: (text, bytes) => connection.#receive(text, bytes), close: (code, reason) => connection.#onClose(code, reason) },
+      options,
+    );
+    try {
+      const first = await connection.#awaitFirstEvent(options.signal);
+      if (first.type !== 'session.created') {
+        if ('error' in first) throw RealtimeError.fromEvent(first as ServerEvent & { error?: unknown });
+        throw new RealtimeProtocolError(`Expected session.created as the first realtime event, got ${first.type}.`);
+      }
+      connection.#startPinging();
+      return { connection, session: (first as unknown as { session: Session }).session };
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /** Where events go from now on; those that arrived in between are handed over first. */
+  attach(sink: ConnectionSink<E>): void {
+    this.#sink = sink;
+    for (const { event, bytes } of this.#early.splice(0)) sink.event(event, bytes);
+    if (this.#isClosed) this.#endSink();
   }
 
   /** Bytes queued on the socket but not yet handed to the network. */
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    return this.#socket.bufferedAmount;
   }
 
   get isOpen(): boolean {
-    return this.#ws.readyState === this.#ws.OPEN && !this.#closeRequested;
+    return this.#socket.isOpen && !this.#closeRequested && !this.#failure;
+  }
+
+  /** The close code and reason, once closed. */
+  get endInfo(): { code: number; reason: string } {
+    return this.#endInfo;
   }
 
   /**
@@ -157,13 +203,13 @@ export class RealtimeConnection<E extends ServerEvent> {
         this.#pendingSends.delete(fail);
         reject(error);
       };
-      this.#ws.send(data, (error) => {
+      this.#socket.send(data, (error) => {
         if (!waiting) return;
         this.#pendingSends.delete(fail);
-        if (error) reject(this.#failure ?? new APIConnectionError(`Sending on the realtime connection failed: ${error.message}`));
+        if (error) reject(this.#failure ?? new RealtimeClosedError(this.#endInfo.code, error.message, 'while sending'));
         else resolve();
       });
-      if (this.#ws.bufferedAmount <= this.#highWaterMark) {
+      if (this.#socket.bufferedAmount <= this.#settings.highWaterMark) {
         resolve();
         return;
       }
@@ -172,98 +218,74 @@ export class RealtimeConnection<E extends ServerEvent> {
     });
   }
 
-  /**
-   * The next server event, `{ ended }` once the server closed the session normally,
-   * `{ timedOut }`, or `{ woken }` after `wake()`. Throws RealtimeError for a failure event and RealtimeClosedError after an
-   * unexpected close. One reader at a time.
-   */
-  next(options: NextOptions = {}): Promise<NextResult<E>> {
-    if (this.#wakeReader) return Promise.reject(new TogetherAudioError('Another reader is already waiting for events on this realtime session.'));
-    try {
-      const ready = this.#take();
-      if (ready) return Promise.resolve(ready);
-    } catch (error) {
-      return Promise.reject(error);
+  /** Stops (or resumes) reading while the session's readers are behind by more than the byte budget. */
+  hold(over: boolean): void {
+    if (this.#isClosed || this.#closeRequested) return;
+    if (!this.#socket.canPause) {
+      if (over) this.fail(new RealtimeOverflowError(`More than ${this.#budget.limit} bytes of realtime events arrived unread; read them faster or raise maxQueuedBytes.`));
+      return;
     }
-    const { timeoutMs, signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.#paused = over;
+    if (over) this.#socket.pause();
+    else this.#socket.resume();
+  }
+
+  /**
+   * Closes the session (close code 1000). Settles once the server has answered the close, or after
+   * `closeTimeoutMs` by dropping the connection; it never waits for a reader, since events that
+   * arrive meanwhile are discarded.
+   */
+  close(): Promise<void> {
+    if (!this.#isClosed && !this.#closeRequested) {
+      this.#closeRequested = true;
+      this.#stopPinging();
+      // A paused socket would never read the server's close frame.
+      if (this.#paused) this.#socket.resume();
+      this.#socket.close(1000);
+      const grace = setTimeout(() => {
+        this.#socket.terminate();
+        this.#onClose(1006, 'closed by the client after the close grace period');
+      }, this.#settings.closeTimeoutMs);
+      void this.#closed.then(() => clearTimeout(grace));
+    }
+    return this.#closed;
+  }
+
+  /** Drops the connection after a failure; the sink ends with `error`. */
+  fail(error: Error): void {
+    this.#failure ??= error;
+    this.#stopPinging();
+    this.#socket.terminate();
+    this.#onClose(1006, error.message);
+  }
+
+  #awaitFirstEvent(signal: AbortSignal | undefined): Promise<E> {
+    // It may have come in the same packet as the upgrade's answer.
+    const early = this.#early.shift();
+    if (early) return Promise.resolve(early.event);
+    if (this.#isClosed) return Promise.reject(this.#failure ?? new RealtimeClosedError(this.#endInfo.code, this.#endInfo.reason, 'before session.created'));
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const stopWaiting = () => {
-        this.#wakeReader = undefined;
-        if (timer) clearTimeout(timer);
+      const timer = setTimeout(() => finish(new APITimeoutError(`No session.created arrived within ${this.#settings.sessionTimeoutMs} ms of the realtime upgrade.`)), this.#settings.sessionTimeoutMs);
+      const onAbort = () => finish(userAbortError(signal));
+      const finish = (outcome: E | Error) => {
+        this.#firstEvent = undefined;
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
       };
-      const onAbort = () => {
-        stopWaiting();
-        reject(signal?.reason);
-      };
-      this.#wakeReader = (woken) => {
-        stopWaiting();
-        if (woken) {
-          resolve({ woken: true });
-          return;
-        }
-        try {
-          resolve(this.#take() as NextResult<E>);
-        } catch (error) {
-          reject(error);
-        }
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          stopWaiting();
-          resolve({ timedOut: true });
-        }, timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#firstEvent = finish;
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  /** Makes a waiting reader return `{ woken }` so that it re-checks its own state (e.g. after a commit). */
-  wake(): void {
-    this.#wakeReader?.(true);
-  }
-
-  /** Closes the session (close code 1000) and resolves once the socket has closed. */
-  async close(): Promise<void> {
-    if (this.#ws.readyState !== this.#ws.CLOSED) {
-      this.#closeRequested = true;
-      this.#ws.close(1000);
-    }
-    await this.#closed;
-  }
-
-  /** The error for a session that the server ended before `context` (for instance, before the audio was done). */
-  closedError(context: string): RealtimeClosedError {
-    return new RealtimeClosedError(this.#closeCode, this.#closeReason, context);
-  }
-
-  /** Drops the connection after a protocol violation; readers get `error` after the queued events. */
-  fail(error: Error): void {
-    this.#failure ??= error;
-    this.#ws.terminate();
-  }
-
-  /** A queued event, the end, or the failure; undefined when the reader has to wait. */
-  #take(): NextResult<E> | undefined {
-    const event = this.#queue.shift();
-    if (event) {
-      if (this.#ws.isPaused && this.#queue.length <= MAX_QUEUED_EVENTS / 2) this.#ws.resume();
-      if (event.type === this.#protocol.failedEventType) throw new RealtimeError(failureDetail(event));
-      return { event };
-    }
-    if (this.#failure) throw this.#failure;
-    if (this.#ended) return { ended: true };
-    return undefined;
-  }
-
-  #receive(data: WebSocket.RawData, isBinary: boolean): void {
-    if (this.#failure) return;
+  #receive(text: string | null, bytes: number): void {
+    if (this.#failure || this.#closeRequested) return;
     let event: unknown;
     try {
-      if (isBinary) throw new Error('binary frame');
-      event = JSON.parse(rawText(data));
+      if (text === null) throw new Error('binary frame');
+      event = JSON.parse(text);
     } catch {
       this.fail(new RealtimeProtocolError('The server sent a realtime message that is not a JSON event.'));
       return;
@@ -272,56 +294,51 @@ export class RealtimeConnection<E extends ServerEvent> {
       this.fail(new RealtimeProtocolError('The server sent a realtime event without a "type".'));
       return;
     }
-    this.#queue.push(event as E);
-    if (this.#queue.length >= MAX_QUEUED_EVENTS && !this.#ws.isPaused) this.#ws.pause();
-    this.#wakeReader?.();
+    if (this.#firstEvent) return this.#firstEvent(event as E);
+    if (this.#sink) this.#sink.event(event as E, bytes);
+    else this.#early.push({ event: event as E, bytes });
+  }
+
+  #startPinging(): void {
+    const { pingIntervalMs, pongTimeoutMs } = this.#settings;
+    if (pingIntervalMs === 0 || !this.#socket.canPing) return;
+    this.#pingTimer = setInterval(() => {
+      // While reading is paused, pongs are not read either; the flood of events shows the peer is alive.
+      if (this.#pongTimer || this.#paused || !this.isOpen) return;
+      this.#pongTimer = setTimeout(() => {
+        this.fail(new RealtimeKeepaliveError(`The realtime server did not answer a ping within ${pongTimeoutMs} ms; the connection is presumed dead.`));
+      }, pongTimeoutMs);
+      this.#socket.ping(() => {
+        clearTimeout(this.#pongTimer);
+        this.#pongTimer = undefined;
+      });
+    }, pingIntervalMs);
+    this.#pingTimer.unref?.();
+  }
+
+  #stopPinging(): void {
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
   }
 
   #onClose(code: number, reason: string): void {
-    this.#ended = true;
-    this.#closeCode = code;
-    this.#closeReason = reason;
-    if (!this.#closeRequested && code !== 1000) {
-      this.#failure ??= new RealtimeClosedError(code, reason || (this.#socketError?.message ?? ''), 'during the session');
-    }
-    const sendFailure = this.#failure ?? new TogetherAudioError('The realtime session closed before the event was sent.');
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.#stopPinging();
+    this.#endInfo = { code, reason };
+    // Together closes with 1000 even after an error; the session decides whether such a close was expected.
+    if (!this.#closeRequested && code !== 1000) this.#failure ??= new RealtimeClosedError(code, reason, 'during the session');
+    if (this.#firstEvent) this.#firstEvent(this.#failure ?? new RealtimeClosedError(code, reason, 'before session.created'));
+    const sendFailure = this.#failure ?? new RealtimeClosedError(code, reason, 'before the event was sent');
     for (const fail of [...this.#pendingSends]) fail(sendFailure);
-    this.#wakeReader?.();
+    this.#endSink();
+    this.#markClosed();
   }
-}
 
-/**
- * Opens a session and waits for its `session.created`, the server's first event. A failure event
- * instead (e.g. `invalid_api_key`) rejects with RealtimeError, and the socket is closed.
- */
-export async function openSession<E extends ServerEvent, Session>(
-  endpoint: RealtimeEndpoint,
-  path: string,
-  query: Record<string, QueryValue>,
-  protocol: SessionProtocol,
-  options: RealtimeSocketOptions = {},
-): Promise<{ connection: RealtimeConnection<E>; session: Session }> {
-  const connection = await RealtimeConnection.open<E>(endpoint, path, query, protocol, options);
-  try {
-    const first = await connection.next();
-    if ('event' in first && first.event.type === 'session.created') {
-      return { connection, session: (first.event as unknown as { session: Session }).session };
-    }
-    if ('event' in first) throw new RealtimeProtocolError(`Expected session.created as the first realtime event, got ${first.event.type}.`);
-    throw connection.closedError('before session.created');
-  } catch (error) {
-    await connection.close();
-    throw error;
+  #endSink(): void {
+    if (!this.#sink) return;
+    const { code, reason } = this.#endInfo;
+    this.#sink.end(this.#failure, { code, reason, requested: this.#closeRequested });
   }
-}
-
-function failureDetail(event: ServerEvent): ErrorDetail {
-  const detail = errorDetailOf(event);
-  if (detail) return { ...detail, type: typeof detail.type === 'string' ? detail.type : 'unknown' };
-  return { message: `The server reported ${event.type} without an error message.`, type: 'unknown' };
-}
-
-function rawText(data: WebSocket.RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }

@@ -19,28 +19,47 @@ export class Realtime {
   }
 }
 
-export { DEFAULT_HIGH_WATER_MARK, realtimeURL, type RealtimeSocketOptions } from './connection';
-export { RealtimeClosedError, RealtimeError, RealtimeProtocolError } from './errors';
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PONG_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  realtimeURL,
+  type RealtimeSocketOptions,
+} from './connection';
+export { RealtimeClosedError, RealtimeError, RealtimeKeepaliveError, RealtimeOverflowError, RealtimeProtocolError } from './errors';
+export type { PlatformWebSocketConstructor, TransportOptions } from './transport';
+export { MAX_TTS_CONTEXTS, REALTIME_TTS_PATH, RealtimeTTS, type ContextOptions, type RealtimeTTSOptions, type RealtimeTTSSessionOptions, type RealtimeTtsEvent } from './tts';
+export { REALTIME_TTS_PCM_FORMAT, TTS_ALIGNMENTS, TTS_RESPONSE_FORMATS, TTS_SEGMENTS, type TtsAudioFormat, type TtsSettings } from './tts-settings';
 export {
   DEFAULT_SETTLE_MS,
-  REALTIME_TTS_PATH,
-  REALTIME_TTS_PCM_FORMAT,
-  RealtimeTTS,
-  type AudioOptions,
-  type RealtimeTTSOptions,
-  type RealtimeTTSSessionOptions,
-  type RealtimeTtsEvent,
+  DEFAULT_TURN_TIMEOUT_MS,
+  SpeechTurn,
+  type SpeakOptions,
+  type SpeechPart,
   type SpeechText,
-} from './tts';
+  type WordTimestamp,
+} from './tts-turn';
 export {
   DEFAULT_AUDIO_CHUNK_BYTES,
   DEFAULT_INPUT_AUDIO_FORMAT,
   DEFAULT_REALTIME_TRANSCRIPTION_MODEL,
+  DEFAULT_REPLAY_BUFFER_BYTES,
+  MAX_AUDIO_MESSAGE_BYTES,
   REALTIME_TRANSCRIPTION_PATH,
   RealtimeTranscription,
   type AppendStreamOptions,
+  type GapEvent,
+  type ReconnectedEvent,
+  type ReconnectingEvent,
+  type ReconnectOptions,
   type RealtimeTranscriptionEvent,
   type RealtimeTranscriptionOptions,
   type RealtimeTranscriptionSessionOptions,
+  type TranscriptUpdate,
 } from './stt';
 export { validateTurnDetection } from './turn-detection';
+export * as RealtimeProtocol from './protocol';

@@ -1,59 +1,67 @@
-import type { Readable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RealtimeTtsModel } from '../../generated/models';
+import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from '../config';
+import { TogetherAudioError } from '../errors';
+import { wavStream, writeWavFile, type PcmFormat } from '../wav';
+import { RealtimeConnection, socketSettings, type RealtimeEndpoint, type RealtimeSocketOptions } from './connection';
+import { ByteBudget, EventQueue, type NextOptions } from './event-queue';
+import { RealtimeClosedError, RealtimeError } from './errors';
 import type {
+  ContextCancelEvent,
   InputTextBufferAppendEvent,
   InputTextBufferClearEvent,
   InputTextBufferCommitEvent,
-  RealtimeTtsModel,
   RealtimeTtsServerEvent,
   RealtimeTtsSession,
   RealtimeTtsSessionUpdate,
-  TtsFailedEvent,
   TtsSessionCreatedEvent,
   TtsSessionUpdatedEvent,
-} from '../../generated/models';
-import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from '../config';
-import { wavStream, writeWavFile, type PcmFormat } from '../wav';
-import { openSession, type NextOptions, type NextResult, type RealtimeConnection, type RealtimeEndpoint, type RealtimeSocketOptions } from './connection';
-import { RealtimeProtocolError } from './errors';
+} from './protocol';
+import { audioFormatOf, ttsQuery, validateTtsSession, wireSettings, type TtsAudioFormat, type TtsSettings } from './tts-settings';
+import { SpeechTurn, type SpeakOptions, type SpeechText, type TurnEvent, type TurnHost } from './tts-turn';
+import type { SocketAuth } from './transport';
 import { describe, requireNonBlank } from './validation';
 
 export const REALTIME_TTS_PATH = '/audio/speech/websocket';
+/** Contexts Together serves at once on one socket; further `speak()` calls wait for a free one. */
+export const MAX_TTS_CONTEXTS = 100;
 
-/** The audio of every `conversation.item.audio_output.delta`: PCM s16le, 24 kHz, mono. */
-export const REALTIME_TTS_PCM_FORMAT: PcmFormat = { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 };
+/** The events `events()` yields: everything but `session.created` (see `session`) and failures (thrown). */
+export type RealtimeTtsEvent = Exclude<RealtimeTtsServerEvent, TtsSessionCreatedEvent | { type: 'error' } | { type: 'conversation.item.tts.failed' }>;
 
-/** How long `audio()` waits after the last item is done for another one before the turn counts as over. */
-export const DEFAULT_SETTLE_MS = 1000;
-
-/** The events a session yields: everything but `session.created` (see `session`) and `tts.failed` (thrown). */
-export type RealtimeTtsEvent = Exclude<RealtimeTtsServerEvent, TtsSessionCreatedEvent | TtsFailedEvent>;
-
-export interface RealtimeTTSSessionOptions extends RealtimeSocketOptions {
-  model?: RealtimeTtsModel;
-  /** Voice for the session (the server's default is `tara`); change it later with `updateSession`. */
-  voice?: string;
-  /** Characters of unterminated text after which the server starts synthesis anyway (server default 250). */
-  maxPartialLength?: number;
+export interface RealtimeTTSSessionOptions extends RealtimeSocketOptions, TtsSettings {
+  /** Any model the socket serves, e.g. `hexgrad/Kokoro-82M` (server default) or `canopylabs/orpheus-3b-0.1-ft`. */
+  model?: RealtimeTtsModel | (string & {});
+  /** Contexts in flight at once (default and maximum 100, Together's limit per socket). */
+  maxContexts?: number;
 }
 
 export interface RealtimeTTSOptions extends ConnectionOptions, RealtimeTTSSessionOptions {}
 
-export interface AudioOptions {
-  /**
-   * After a commit, once every item that started is done, how long to wait for a further item
-   * before the turn counts as over (default 1000 ms). The protocol has no end-of-turn event: the
-   * server reports `audio_output.done` per item and may split the text into several items.
-   */
-  settleMs?: number;
-  /** Stops waiting for audio, rejecting with the signal's reason. */
-  signal?: AbortSignal;
+/** Addresses a low-level call to one context (default: the server's `"default"` context). */
+export interface ContextOptions {
+  contextId?: string;
 }
 
-/** Text to speak: a string, or pieces of text as they arrive (e.g. an LLM's streamed output). */
-export type SpeechText = string | Iterable<string> | AsyncIterable<string>;
+const TURN_EVENTS = new Set(['conversation.item.audio_output.delta', 'conversation.item.audio_output.done', 'conversation.item.word_timestamps', 'conversation.item.input_text.received']);
+const FAILURE_EVENTS = new Set(['error', 'conversation.item.tts.failed']);
+/** Contexts remembered as finished, so that their late events are dropped. */
+const FINISHED_CONTEXTS_KEPT = 1000;
+
+const ttsAuth: SocketAuth = {
+  headers: {},
+  browser: (url, apiKey) => {
+    url.searchParams.set('api_key', apiKey);
+    return [];
+  },
+};
 
 /**
- * A realtime text-to-speech session on `/audio/speech/websocket`.
+ * A realtime text-to-speech session on `/audio/speech/websocket`. Each `speak()` is a turn in its
+ * own context; several may be in flight at once.
  *
  * ```ts
  * const tts = await RealtimeTTS.connect({ voice: 'tara' });
@@ -65,10 +73,20 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   /** The session the server created (`session.created`). */
   readonly session: RealtimeTtsSession;
   readonly #connection: RealtimeConnection<RealtimeTtsServerEvent>;
-  readonly #itemsInProgress = new Set<string>();
-  #commitPending = false;
-  #appendedThisTurn = false;
-  #itemsDoneThisTurn = 0;
+  readonly #budget: ByteBudget;
+  readonly #general: EventQueue<RealtimeTtsEvent>;
+  readonly #turns = new Map<string, { turn: SpeechTurn; queue: EventQueue<TurnEvent> }>();
+  readonly #cancelling: string[] = [];
+  readonly #finished = new Set<string>();
+  readonly #maxContexts: number;
+  readonly #slotWaiters: Array<() => void> = [];
+  readonly #contextPrefix = `ctx_${Math.random().toString(36).slice(2, 10)}`;
+  #contexts = 0;
+  #slotsInUse = 0;
+  /** Once the server has named a context in an event, events without one are never attributed by order. */
+  #serverNamesContexts = false;
+  #settings: RealtimeTtsSessionUpdate;
+  #ended: Error | undefined;
 
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
   static async connect(options: RealtimeTTSOptions = {}): Promise<RealtimeTTS> {
@@ -78,25 +96,37 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
 
   /** @internal Used by `connect` and by `TogetherAudio.realtime.tts`. */
   static async open(endpoint: RealtimeEndpoint, options: RealtimeTTSSessionOptions = {}): Promise<RealtimeTTS> {
-    const { model, voice, maxPartialLength } = options;
-    if (voice !== undefined) requireNonBlank(voice, 'voice');
-    if (maxPartialLength !== undefined && !(Number.isInteger(maxPartialLength) && maxPartialLength > 0)) {
-      throw new TypeError(`maxPartialLength must be a positive integer, got ${String(maxPartialLength)}.`);
+    const { model } = options;
+    if (model !== undefined) requireNonBlank(model, 'model');
+    const session = wireSettings(options);
+    const maxContexts = options.maxContexts ?? MAX_TTS_CONTEXTS;
+    if (!Number.isInteger(maxContexts) || maxContexts < 1 || maxContexts > MAX_TTS_CONTEXTS) {
+      throw new TypeError(`maxContexts must be an integer from 1 to ${MAX_TTS_CONTEXTS}, got ${String(options.maxContexts)}.`);
     }
-    const query = { model, voice, max_partial_length: maxPartialLength };
-    const { connection, session } = await openSession<RealtimeTtsServerEvent, RealtimeTtsSession>(
+    const settings = socketSettings(options);
+    let hold: ((over: boolean) => void) | undefined;
+    const budget = new ByteBudget(settings.maxQueuedBytes, (over) => hold?.(over));
+    const { connection, session: created } = await RealtimeConnection.connect<RealtimeTtsServerEvent, RealtimeTtsSession>({
       endpoint,
-      REALTIME_TTS_PATH,
-      query,
-      { failedEventType: 'conversation.item.tts.failed' },
+      path: REALTIME_TTS_PATH,
+      query: ttsQuery(model, session),
+      auth: ttsAuth,
+      settings,
       options,
-    );
-    return new RealtimeTTS(connection, session);
+      budget,
+    });
+    hold = (over) => connection.hold(over);
+    return new RealtimeTTS(connection, created, budget, session, maxContexts);
   }
 
-  private constructor(connection: RealtimeConnection<RealtimeTtsServerEvent>, session: RealtimeTtsSession) {
+  private constructor(connection: RealtimeConnection<RealtimeTtsServerEvent>, session: RealtimeTtsSession, budget: ByteBudget, settings: RealtimeTtsSessionUpdate, maxContexts: number) {
     this.#connection = connection;
     this.session = session;
+    this.#budget = budget;
+    this.#settings = settings;
+    this.#maxContexts = maxContexts;
+    this.#general = new EventQueue(budget);
+    connection.attach({ event: (event, bytes) => this.#route(event, bytes), end: (failure, info) => this.#end(failure, info) });
   }
 
   /** Bytes queued on the socket but not yet sent. */
@@ -104,46 +134,97 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     return this.#connection.bufferedAmount;
   }
 
-  /** Adds text to the server's buffer; it is spoken once it ends a sentence, grows past `maxPartialLength`, or is committed. */
-  async append(text: string): Promise<void> {
-    if (typeof text !== 'string' || text === '') {
-      throw new TypeError(`RealtimeTTS.append needs a non-empty string of text, got ${describe(text)}.`);
-    }
-    const event: InputTextBufferAppendEvent = { type: 'input_text_buffer.append', text };
-    // Whitespace alone yields no audio, so it must not make audio() wait for some.
-    if (text.trim() !== '') this.#appendedThisTurn = true;
-    await this.#connection.send(event);
-  }
-
-  /** Speaks whatever text is still buffered; ends the turn that `audio()` is reading. */
-  async commit(): Promise<void> {
-    const event: InputTextBufferCommitEvent = { type: 'input_text_buffer.commit' };
-    this.#commitPending = true;
-    this.#connection.wake(); // an audio() reader may be waiting for a turn that this commit ends
-    await this.#connection.send(event);
-  }
-
-  /** Drops buffered text that the server has not started speaking. */
-  async clear(): Promise<void> {
-    const event: InputTextBufferClearEvent = { type: 'input_text_buffer.clear' };
-    await this.#connection.send(event);
-  }
-
-  /** Changes the session's settings, such as the voice, for the text that follows. */
-  async updateSession(session: RealtimeTtsSessionUpdate): Promise<void> {
-    if (typeof session !== 'object' || session === null) throw new TypeError('RealtimeTTS.updateSession needs an object such as { voice }.');
-    if (session.voice !== undefined) requireNonBlank(session.voice, 'voice');
-    const event: TtsSessionUpdatedEvent = { type: 'tts_session.updated', session };
-    await this.#connection.send(event);
+  /** The format of the audio of turns started now (follows response_format and sample_rate). */
+  get format(): TtsAudioFormat {
+    return audioFormatOf(this.#settings);
   }
 
   /**
-   * Every server event as it arrives; `conversation.item.tts.failed` is thrown as RealtimeError.
-   * Ends when the server closes the session normally; an unexpected close throws RealtimeClosedError.
+   * Speaks `text` (a string, or pieces as they arrive) in a new context and returns the turn: iterate
+   * it for the audio; `cancel()` it, abort `signal`, or leave the loop early to interrupt it.
+   * Nothing is sent until the turn is read.
+   */
+  speak(text: SpeechText, options: SpeakOptions = {}): SpeechTurn {
+    if (options.contextId !== undefined) requireNonBlank(options.contextId, 'contextId');
+    const contextId = options.contextId ?? `${this.#contextPrefix}_${++this.#contexts}`;
+    return new SpeechTurn(this.#host, contextId, this.format, text, options);
+  }
+
+  /** Speaks `text` into a WAV file (for `response_format: 'pcm'`); the partial file is removed on failure. */
+  writeWav(path: string, text: SpeechText, options: SpeakOptions = {}): Promise<{ path: string; bytes: number }> {
+    const pcm = this.#pcmFormat('writeWav');
+    return writeWavFile(path, this.speak(text, options), pcm);
+  }
+
+  /** Speaks `text` as a WAV stream whose header says "length unknown" (for `response_format: 'pcm'`). */
+  wavStream(text: SpeechText, options: SpeakOptions = {}): Readable {
+    return wavStream(this.speak(text, options), this.#pcmFormat('wavStream'));
+  }
+
+  /** Speaks `text` into a file of the session's response_format as the server sends it (mp3, opus, ..., or raw PCM). */
+  async writeFile(path: string, text: SpeechText, options: SpeakOptions = {}): Promise<{ path: string; bytes: number }> {
+    let bytes = 0;
+    const turn = this.speak(text, options);
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of turn) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    }
+    try {
+      await pipeline(Readable.from(counted()), createWriteStream(path));
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+    return { path, bytes };
+  }
+
+  /** Adds text to a context's buffer; it is spoken once it ends a sentence, grows past `maxPartialLength`, or is committed. */
+  async append(text: string, options: ContextOptions = {}): Promise<void> {
+    if (typeof text !== 'string' || text === '') {
+      throw new TypeError(`RealtimeTTS.append needs a non-empty string of text, got ${describe(text)}.`);
+    }
+    const event: InputTextBufferAppendEvent = { type: 'input_text_buffer.append', text, ...contextOf(options) };
+    await this.#connection.send(event);
+  }
+
+  /** Speaks whatever text of the context is still buffered. */
+  async commit(options: ContextOptions = {}): Promise<void> {
+    const event: InputTextBufferCommitEvent = { type: 'input_text_buffer.commit', ...contextOf(options) };
+    await this.#connection.send(event);
+  }
+
+  /** Drops the context's buffered text that the server has not started speaking. */
+  async clear(options: ContextOptions = {}): Promise<void> {
+    const event: InputTextBufferClearEvent = { type: 'input_text_buffer.clear', ...contextOf(options) };
+    await this.#connection.send(event);
+  }
+
+  /** Stops a context: sends `context.cancel`; its later events are dropped. */
+  async cancel(contextId: string): Promise<void> {
+    requireNonBlank(contextId, 'contextId');
+    const active = this.#turns.get(contextId);
+    if (active) return active.turn.cancel();
+    await this.#sendCancel(contextId);
+  }
+
+  /** Changes session settings (voice, speed, response_format, sample_rate, ...) for the text that follows. */
+  async updateSession(session: RealtimeTtsSessionUpdate): Promise<void> {
+    validateTtsSession(session);
+    const event: TtsSessionUpdatedEvent = { type: 'tts_session.updated', session };
+    await this.#connection.send(event);
+    this.#settings = { ...this.#settings, ...session };
+  }
+
+  /**
+   * Every server event that no `speak()` turn claims, as it arrives; `error` and
+   * `conversation.item.tts.failed` are thrown as RealtimeError (the session goes on). Ends when
+   * the server closes the session normally; an unexpected close throws RealtimeClosedError.
    */
   async *events(options: Pick<NextOptions, 'signal'> = {}): AsyncGenerator<RealtimeTtsEvent, void, undefined> {
     for (;;) {
-      const result = await this.#next(options);
+      const result = await this.#general.next(options);
       if ('ended' in result) return;
       if ('event' in result) yield result.event;
     }
@@ -153,116 +234,144 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     return this.events();
   }
 
-  /**
-   * The PCM (s16le, 24 kHz, mono) of every audio delta, decoded, until the current turn is over:
-   * after `commit()`, every item that started is done and no new one starts within `settleMs`.
-   * Without a commit it keeps yielding for as long as the session lasts.
-   */
-  async *audio(options: AudioOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    const settleMs = settleMsOf(options);
-    try {
-      for (;;) {
-        const idle = this.#commitPending && this.#itemsInProgress.size === 0;
-        if (idle && !this.#appendedThisTurn) return;
-        const mayEnd = idle && this.#itemsDoneThisTurn > 0;
-        const result = await this.#next({ signal: options.signal, timeoutMs: mayEnd ? settleMs : undefined });
-        if ('woken' in result) continue;
-        if ('timedOut' in result) return;
-        if ('ended' in result) throw this.#connection.closedError('before the audio was done');
-        if (result.event.type === 'conversation.item.audio_output.delta') yield this.#decodeDelta(result.event.delta);
-      }
-    } finally {
-      this.#commitPending = false;
-      this.#appendedThisTurn = false;
-      this.#itemsDoneThisTurn = 0;
-    }
-  }
-
-  /**
-   * Appends `text` (or each piece of it as it arrives), commits, and yields the PCM of the speech
-   * while the text is still being sent. Empty pieces are skipped.
-   */
-  speak(text: SpeechText, options: AudioOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    requireSpeechText(text);
-    settleMsOf(options);
-    return this.#speak(text, options);
-  }
-
-  /** Speaks `text` into a WAV file (PCM s16le, 24 kHz, mono); the partial file is removed on failure. */
-  writeWav(path: string, text: SpeechText, options: AudioOptions = {}): Promise<{ path: string; bytes: number }> {
-    return writeWavFile(path, this.speak(text, options), REALTIME_TTS_PCM_FORMAT);
-  }
-
-  /** Speaks `text` as a WAV stream, for a pipe or an HTTP response, whose header says "length unknown". */
-  wavStream(text: SpeechText, options: AudioOptions = {}): Readable {
-    return wavStream(this.speak(text, options), REALTIME_TTS_PCM_FORMAT);
-  }
-
-  /** Closes the session; resolves once the socket has closed. */
+  /** Closes the session; settles within `closeTimeoutMs`, whatever the server or the readers do. */
   close(): Promise<void> {
     return this.#connection.close();
   }
 
-  async *#speak(text: SpeechText, options: AudioOptions): AsyncGenerator<Buffer, void, undefined> {
-    // Audio is read while text is still being sent; a failure to send (or in the text source) stops the reading.
-    const stop = new AbortController();
-    const stopOnAbort = () => stop.abort(options.signal?.reason);
-    if (options.signal?.aborted) stopOnAbort();
-    options.signal?.addEventListener('abort', stopOnAbort, { once: true });
-    const stopped = { value: false };
-    void this.#feed(text, stopped).catch((error: unknown) => stop.abort(error));
-    try {
-      yield* this.audio({ ...options, signal: stop.signal });
-    } finally {
-      stopped.value = true;
-      options.signal?.removeEventListener('abort', stopOnAbort);
+  #pcmFormat(method: string): PcmFormat {
+    const { responseFormat, pcm } = this.format;
+    if (!pcm) throw new TypeError(`${method} needs response_format "pcm", but the session's is ${JSON.stringify(responseFormat)}; use writeFile to save the ${responseFormat} stream.`);
+    return pcm;
+  }
+
+  readonly #host: TurnHost = {
+    newQueue: () => new EventQueue<TurnEvent>(this.#budget),
+    begin: async (turn, queue, signal) => {
+      await this.#takeSlot(signal);
+      if (this.#ended || this.#turns.has(turn.contextId)) {
+        this.#releaseSlot();
+        throw this.#ended ?? new TogetherAudioError(`Context ${turn.contextId} already has a turn in flight.`);
+      }
+      this.#finished.delete(turn.contextId);
+      this.#turns.set(turn.contextId, { turn, queue });
+    },
+    finish: async (contextId, cancel) => {
+      const active = this.#turns.get(contextId);
+      if (!active) return;
+      this.#turns.delete(contextId);
+      active.queue.discard();
+      active.queue.end();
+      this.#releaseSlot();
+      this.#remember(contextId);
+      if (cancel) await this.#sendCancel(contextId).catch(() => undefined); // a closed socket has nothing left to cancel
+    },
+    feed: async (contextId, text, stop) => {
+      const active = this.#turns.get(contextId);
+      const pieces = typeof text === 'string' ? [text] : text;
+      for await (const piece of pieces) {
+        if (stop()) return;
+        if (typeof piece !== 'string') throw new TypeError(`Text pieces must be strings, got ${describe(piece)}.`);
+        if (piece === '') continue;
+        active?.turn.appended(piece);
+        await this.append(piece, { contextId });
+      }
+      if (stop()) return;
+      active?.turn.committed();
+      await this.commit({ contextId });
+    },
+  };
+
+  async #sendCancel(contextId: string): Promise<void> {
+    this.#cancelling.push(contextId);
+    const event: ContextCancelEvent = { type: 'context.cancel', context_id: contextId };
+    await this.#connection.send(event);
+  }
+
+  /** Waits for one of the `maxContexts` slots; taken synchronously, so concurrent turns cannot overbook. */
+  #takeSlot(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#slotsInUse < this.#maxContexts) {
+      this.#slotsInUse += 1;
+      return Promise.resolve();
     }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.#slotWaiters.indexOf(take);
+        if (index >= 0) this.#slotWaiters.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const take = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#slotWaiters.push(take);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
-  async #feed(text: SpeechText, stopped: { value: boolean }): Promise<void> {
-    const pieces = typeof text === 'string' ? [text] : text;
-    for await (const piece of pieces) {
-      if (stopped.value) return;
-      if (typeof piece !== 'string') throw new TypeError(`Text pieces must be strings, got ${describe(piece)}.`);
-      if (piece !== '') await this.append(piece);
+  /** Hands the slot to the next waiting turn, or frees it. */
+  #releaseSlot(): void {
+    const next = this.#slotWaiters.shift();
+    if (next) next();
+    else this.#slotsInUse -= 1;
+  }
+
+  #remember(contextId: string): void {
+    this.#finished.add(contextId);
+    if (this.#finished.size > FINISHED_CONTEXTS_KEPT) this.#finished.delete(this.#finished.values().next().value as string);
+  }
+
+  /**
+   * Sends each event to the turn it belongs to: by `context_id` when the server names it; otherwise
+   * to the oldest turn in flight, except while a cancel is unanswered, when it can only be late
+   * audio of the cancelled context (the server answers `context.cancel` in order).
+   */
+  #route(event: RealtimeTtsServerEvent, bytes: number): void {
+    const contextId = typeof (event as { context_id?: unknown }).context_id === 'string' ? (event as { context_id: string }).context_id : undefined;
+    if (contextId !== undefined && TURN_EVENTS.has(event.type)) this.#serverNamesContexts = true;
+    if (event.type === 'context.cancelled') {
+      const index = contextId === undefined ? 0 : this.#cancelling.indexOf(contextId);
+      if (index >= 0 && this.#cancelling.length > 0) {
+        this.#cancelling.splice(index, 1);
+        return;
+      }
     }
-    if (!stopped.value) await this.commit();
-  }
-
-  async #next(options: NextOptions): Promise<NextResult<RealtimeTtsEvent>> {
-    const result = (await this.#connection.next(options)) as NextResult<RealtimeTtsEvent>;
-    if ('event' in result) this.#observe(result.event);
-    return result;
-  }
-
-  #observe(event: RealtimeTtsEvent): void {
-    if (event.type === 'conversation.item.audio_output.delta') this.#itemsInProgress.add(event.item_id);
-    if (event.type === 'conversation.item.audio_output.done' && this.#itemsInProgress.delete(event.item_id)) this.#itemsDoneThisTurn += 1;
-  }
-
-  #decodeDelta(delta: unknown): Buffer {
-    if (typeof delta !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(delta)) {
-      const error = new RealtimeProtocolError('The server sent an audio delta that is not base64.');
-      this.#connection.fail(error);
-      throw error;
+    if (FAILURE_EVENTS.has(event.type)) {
+      const error = RealtimeError.fromEvent(event as { type: string; error?: unknown });
+      const owners = contextId !== undefined ? [this.#turns.get(contextId)].filter((owner) => owner !== undefined) : [...this.#turns.values()];
+      if (contextId !== undefined && (this.#finished.has(contextId) || this.#cancelling.includes(contextId))) return;
+      if (owners.length === 0) this.#general.pushError(error);
+      for (const owner of owners) owner.queue.pushError(error);
+      return;
     }
-    return Buffer.from(delta, 'base64');
+    if (contextId !== undefined) {
+      if (this.#cancelling.includes(contextId) || this.#finished.has(contextId)) return;
+      const owner = this.#turns.get(contextId);
+      if (owner && TURN_EVENTS.has(event.type)) return owner.queue.push(event as TurnEvent, bytes);
+    } else if (TURN_EVENTS.has(event.type) && !this.#serverNamesContexts) {
+      if (this.#cancelling.length > 0) return;
+      const oldest = this.#turns.values().next();
+      if (!oldest.done) return oldest.value.queue.push(event as TurnEvent, bytes);
+    }
+    this.#general.push(event as RealtimeTtsEvent, bytes);
+  }
+
+  #end(failure: Error | undefined, info: { code: number; reason: string; requested: boolean }): void {
+    const closed = new RealtimeClosedError(info.code, info.reason, 'before the audio was done');
+    this.#ended = failure ?? (info.requested ? new TogetherAudioError('The realtime session is closed; open a new one.') : closed);
+    for (const { queue } of this.#turns.values()) queue.end(failure ?? (info.requested ? undefined : closed));
+    this.#general.end(failure);
+    // Each waiter takes a slot, sees the end, and gives it back.
+    for (const waiter of this.#slotWaiters.splice(0)) {
+      this.#slotsInUse += 1;
+      waiter();
+    }
   }
 }
 
-function requireSpeechText(text: SpeechText): void {
-  if (typeof text === 'string') {
-    if (text.trim() === '') throw new TypeError('RealtimeTTS.speak needs text to speak, got an empty string.');
-    return;
-  }
-  const iterable = text as Partial<Iterable<string> & AsyncIterable<string>> | null;
-  if (typeof iterable?.[Symbol.asyncIterator] !== 'function' && typeof iterable?.[Symbol.iterator] !== 'function') {
-    throw new TypeError(`RealtimeTTS.speak needs a string or an (async) iterable of strings, got ${describe(text)}.`);
-  }
-}
-
-function settleMsOf(options: AudioOptions): number {
-  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-  if (!Number.isFinite(settleMs) || settleMs < 0) throw new TypeError(`settleMs must be a non-negative number of milliseconds, got ${String(options.settleMs)}.`);
-  return settleMs;
+function contextOf(options: ContextOptions): { context_id?: string } {
+  if (options.contextId === undefined) return {};
+  requireNonBlank(options.contextId, 'contextId');
+  return { context_id: options.contextId };
 }

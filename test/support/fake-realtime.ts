@@ -30,15 +30,21 @@ export class FakeRealtime {
   readonly peers: ServerPeer[] = [];
   private readonly scripts = new Map<RealtimePath, { script: SessionScript; record: boolean }>();
   private readonly refusals = new Map<RealtimePath, Refusal>();
+  private readonly stalls = new Map<RealtimePath, 'upgrade' | 'refusal-body'>();
   private readonly scriptRuns: Promise<void>[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  private readonly wss: WebSocketServer;
 
   private constructor(
     private readonly server: LocalServer,
     readonly apiKey: string,
-  ) {}
+    autoPong: boolean,
+  ) {
+    // Browsers fail a connection whose server picks none of the offered subprotocols; Together picks `realtime`.
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong, handleProtocols: (offered) => (offered.has('realtime') ? 'realtime' : false) });
+  }
 
-  static async start(options: { apiKey?: string } = {}): Promise<FakeRealtime> {
+  /** `autoPong: false` makes the server ignore websocket pings, as a dead peer would. */
+  static async start(options: { apiKey?: string; autoPong?: boolean } = {}): Promise<FakeRealtime> {
     let upgrade = (_req: IncomingMessage, _socket: Socket, _head: Buffer): void => undefined;
     const server = await startLocalServer(
       (_req, res) => {
@@ -47,7 +53,7 @@ export class FakeRealtime {
       },
       { onUpgrade: (req, socket, head) => upgrade(req, socket as Socket, head) },
     );
-    const fake = new FakeRealtime(server, options.apiKey ?? 'test-key-realtime-0123456789');
+    const fake = new FakeRealtime(server, options.apiKey ?? 'test-key-realtime-0123456789', options.autoPong ?? true);
     upgrade = (req, socket, head) => fake.upgrade(req, socket, head);
     return fake;
   }
@@ -67,6 +73,15 @@ export class FakeRealtime {
     return this;
   }
 
+  /**
+   * Makes upgrades on `path` hang: `upgrade` never answers the request; `refusal-body` answers 401
+   * with a content-length and never sends the whole body.
+   */
+  stall(path: RealtimePath, how: 'upgrade' | 'refusal-body'): this {
+    this.stalls.set(path, how);
+    return this;
+  }
+
   /** Waits for every session script to finish and rethrows the first failure. */
   async scriptsFinished(): Promise<void> {
     await Promise.all(this.scriptRuns);
@@ -82,7 +97,13 @@ export class FakeRealtime {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname.replace(/^\/v1/, '') as RealtimePath;
     this.upgrades.push({ path, url, headers: req.headers });
-    const refusal = this.refusals.get(path) ?? this.authRefusal(req) ?? queryRefusal(path, url);
+    const stall = this.stalls.get(path);
+    if (stall === 'upgrade') return;
+    if (stall === 'refusal-body') {
+      socket.write('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"error": {"mess');
+      return;
+    }
+    const refusal = this.refusals.get(path) ?? this.authRefusal(req, path, url) ?? queryRefusal(path, url);
     const route = this.scripts.get(path);
     if (refusal || !route) {
       const { status, body } = refusal ?? { status: 404, body: { error: { message: `no realtime route ${url.pathname}`, type: 'not_found' } } };
@@ -99,10 +120,19 @@ export class FakeRealtime {
     });
   }
 
-  private authRefusal(req: IncomingMessage): Refusal | undefined {
-    const header = req.headers.authorization;
-    if (header === undefined) return { status: 401, body: errorData('Authorization header missing', 'missing_api_key') };
-    if (header !== `Bearer ${this.apiKey}`) return { status: 401, body: errorData('Invalid API key provided', 'invalid_api_key') };
+  /** Together's documented auth: the Bearer header; for browsers `?api_key=` (TTS) or subprotocols (STT). */
+  private authRefusal(req: IncomingMessage, path: RealtimePath, url: URL): Refusal | undefined {
+    const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const keyProtocol = protocols.find((p) => p.startsWith('openai-insecure-api-key.'));
+    const key =
+      req.headers.authorization !== undefined ? req.headers.authorization.replace(/^Bearer /, '')
+      : path === '/audio/speech/websocket' && url.searchParams.has('api_key') ? url.searchParams.get('api_key')
+      : path === '/realtime' && keyProtocol ? keyProtocol.slice('openai-insecure-api-key.'.length)
+      : undefined;
+    if (key === undefined || key === null) return { status: 401, body: errorData('Authorization header missing', 'missing_api_key') };
+    if (key !== this.apiKey || (req.headers.authorization !== undefined && !req.headers.authorization.startsWith('Bearer '))) {
+      return { status: 401, body: errorData('Invalid API key provided', 'invalid_api_key') };
+    }
     return undefined;
   }
 }
