@@ -14,9 +14,14 @@
  *     InputAudioBufferClearEvent, TtsResponseFormat, TtsAlignment, TtsSegment,
  *     RealtimeTtsQuery, RealtimeSttQuery
  */
-import type { ErrorDetail, RealtimeSttSession, RealtimeTtsSession, ServerVadTurnDetection } from '../../generated/models';
+import type * as Models from '../../generated/models';
 
-export type { ErrorDetail, RealtimeSttSession, RealtimeTtsSession, ServerVadTurnDetection };
+// Aliases rather than `export type { … }`: the declaration bundler turns a re-exported type inside
+// the `RealtimeProtocol` namespace export into a value (`typeof ErrorDetail`), which does not compile.
+export type ErrorDetail = Models.ErrorDetail;
+export type RealtimeSttSession = Models.RealtimeSttSession;
+export type RealtimeTtsSession = Models.RealtimeTtsSession;
+export type ServerVadTurnDetection = Models.ServerVadTurnDetection;
 
 /** Every client message may name the TTS context it belongs to (default `"default"`, at most 100 per socket). */
 interface InContext {
