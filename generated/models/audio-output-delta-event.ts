@@ -18,9 +18,10 @@ export interface AudioOutputDeltaEvent {
     'type': AudioOutputDeltaEventTypeEnum;
     'item_id': string;
     /**
-     * Base64 PCM, signed 16-bit little-endian, 24000 Hz, mono.
+     * Base64 audio in the session\'s response_format (raw PCM s16le, 24000 Hz, mono by default).
      */
     'delta': string;
+    'context_id'?: string;
 }
 
 export const AudioOutputDeltaEventTypeEnum = {

@@ -17,6 +17,7 @@
 export interface AudioOutputDoneEvent {
     'type': AudioOutputDoneEventTypeEnum;
     'item_id': string;
+    'context_id'?: string;
 }
 
 export const AudioOutputDoneEventTypeEnum = {

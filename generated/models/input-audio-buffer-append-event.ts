@@ -17,7 +17,7 @@
 export interface InputAudioBufferAppendEvent {
     'type': InputAudioBufferAppendEventTypeEnum;
     /**
-     * Base64 PCM in the session\'s input_audio_format.
+     * Base64 PCM in the session\'s input_audio_format; at most about one second per message.
      */
     'audio': string;
 }

@@ -17,6 +17,10 @@
 export interface InputTextBufferAppendEvent {
     'type': InputTextBufferAppendEventTypeEnum;
     'text': string;
+    /**
+     * The turn the text belongs to (default \"default\"; at most 100 per socket).
+     */
+    'context_id'?: string;
 }
 
 export const InputTextBufferAppendEventTypeEnum = {

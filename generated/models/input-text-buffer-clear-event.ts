@@ -14,8 +14,12 @@
 
 
 
+/**
+ * Drops text of the context that is not yet being synthesized.
+ */
 export interface InputTextBufferClearEvent {
     'type': InputTextBufferClearEventTypeEnum;
+    'context_id'?: string;
 }
 
 export const InputTextBufferClearEventTypeEnum = {

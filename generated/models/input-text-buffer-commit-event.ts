@@ -16,6 +16,7 @@
 
 export interface InputTextBufferCommitEvent {
     'type': InputTextBufferCommitEventTypeEnum;
+    'context_id'?: string;
 }
 
 export const InputTextBufferCommitEventTypeEnum = {

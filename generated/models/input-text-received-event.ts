@@ -17,6 +17,7 @@
 export interface InputTextReceivedEvent {
     'type': InputTextReceivedEventTypeEnum;
     'text': string;
+    'context_id'?: string;
 }
 
 export const InputTextReceivedEventTypeEnum = {

@@ -18,6 +18,9 @@
 import type { InputAudioBufferAppendEvent } from './input-audio-buffer-append-event';
 // May contain unused imports in some cases
 // @ts-ignore
+import type { InputAudioBufferClearEvent } from './input-audio-buffer-clear-event';
+// May contain unused imports in some cases
+// @ts-ignore
 import type { InputAudioBufferCommitEvent } from './input-audio-buffer-commit-event';
 // May contain unused imports in some cases
 // @ts-ignore
@@ -29,6 +32,6 @@ import type { TranscriptionSessionUpdatedEvent } from './transcription-session-u
 /**
  * @type RealtimeSttClientEvent
  */
-export type RealtimeSttClientEvent = InputAudioBufferAppendEvent | InputAudioBufferCommitEvent | TranscriptionSessionUpdatedEvent;
+export type RealtimeSttClientEvent = InputAudioBufferAppendEvent | InputAudioBufferClearEvent | InputAudioBufferCommitEvent | TranscriptionSessionUpdatedEvent;
 
 

@@ -18,6 +18,9 @@
 import type { ErrorDetail } from './error-detail';
 // May contain unused imports in some cases
 // @ts-ignore
+import type { RealtimeErrorEvent } from './realtime-error-event';
+// May contain unused imports in some cases
+// @ts-ignore
 import type { SttSessionCreatedEvent } from './stt-session-created-event';
 // May contain unused imports in some cases
 // @ts-ignore
@@ -38,6 +41,6 @@ import type { TranscriptionSessionUpdatedEvent } from './transcription-session-u
 /**
  * @type RealtimeSttServerEvent
  */
-export type RealtimeSttServerEvent = SttSessionCreatedEvent | TranscriptionCompletedEvent | TranscriptionDeltaEvent | TranscriptionFailedEvent | TranscriptionSessionUpdatedEvent;
+export type RealtimeSttServerEvent = RealtimeErrorEvent | SttSessionCreatedEvent | TranscriptionCompletedEvent | TranscriptionDeltaEvent | TranscriptionFailedEvent | TranscriptionSessionUpdatedEvent;
 
 

@@ -15,6 +15,9 @@
 
 // May contain unused imports in some cases
 // @ts-ignore
+import type { ContextCancelEvent } from './context-cancel-event';
+// May contain unused imports in some cases
+// @ts-ignore
 import type { InputTextBufferAppendEvent } from './input-text-buffer-append-event';
 // May contain unused imports in some cases
 // @ts-ignore
@@ -32,6 +35,6 @@ import type { TtsSessionUpdatedEvent } from './tts-session-updated-event';
 /**
  * @type RealtimeTtsClientEvent
  */
-export type RealtimeTtsClientEvent = InputTextBufferAppendEvent | InputTextBufferClearEvent | InputTextBufferCommitEvent | TtsSessionUpdatedEvent;
+export type RealtimeTtsClientEvent = ContextCancelEvent | InputTextBufferAppendEvent | InputTextBufferClearEvent | InputTextBufferCommitEvent | TtsSessionUpdatedEvent;
 
 

@@ -14,13 +14,10 @@
 
 
 
-
-export const RealtimeTtsModel = {
-    HexgradKokoro82M: 'hexgrad/Kokoro-82M',
-    CartesiaSonicEnglish: 'cartesia/sonic-english',
-} as const;
-
-export type RealtimeTtsModel = typeof RealtimeTtsModel[keyof typeof RealtimeTtsModel];
-
+/**
+ * @type RealtimeTtsModel
+ * A speech model served over the socket; any other name the API offers is accepted too.
+ */
+export type RealtimeTtsModel = string;
 
 

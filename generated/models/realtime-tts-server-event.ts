@@ -21,10 +21,16 @@ import type { AudioOutputDeltaEvent } from './audio-output-delta-event';
 import type { AudioOutputDoneEvent } from './audio-output-done-event';
 // May contain unused imports in some cases
 // @ts-ignore
+import type { ContextCancelledEvent } from './context-cancelled-event';
+// May contain unused imports in some cases
+// @ts-ignore
 import type { ErrorDetail } from './error-detail';
 // May contain unused imports in some cases
 // @ts-ignore
 import type { InputTextReceivedEvent } from './input-text-received-event';
+// May contain unused imports in some cases
+// @ts-ignore
+import type { RealtimeErrorEvent } from './realtime-error-event';
 // May contain unused imports in some cases
 // @ts-ignore
 import type { RealtimeTtsSession } from './realtime-tts-session';
@@ -34,10 +40,13 @@ import type { TtsFailedEvent } from './tts-failed-event';
 // May contain unused imports in some cases
 // @ts-ignore
 import type { TtsSessionCreatedEvent } from './tts-session-created-event';
+// May contain unused imports in some cases
+// @ts-ignore
+import type { WordTimestampsEvent } from './word-timestamps-event';
 
 /**
  * @type RealtimeTtsServerEvent
  */
-export type RealtimeTtsServerEvent = AudioOutputDeltaEvent | AudioOutputDoneEvent | InputTextReceivedEvent | TtsFailedEvent | TtsSessionCreatedEvent;
+export type RealtimeTtsServerEvent = AudioOutputDeltaEvent | AudioOutputDoneEvent | ContextCancelledEvent | InputTextReceivedEvent | RealtimeErrorEvent | TtsFailedEvent | TtsSessionCreatedEvent | WordTimestampsEvent;
 
 

@@ -13,8 +13,33 @@
  */
 
 
+// May contain unused imports in some cases
+// @ts-ignore
+import type { TtsAlignment } from './tts-alignment';
+// May contain unused imports in some cases
+// @ts-ignore
+import type { TtsResponseFormat } from './tts-response-format';
+// May contain unused imports in some cases
+// @ts-ignore
+import type { TtsSegment } from './tts-segment';
 
+/**
+ * Settings of a TTS session, as query parameters at connect or by tts_session.updated.
+ */
 export interface RealtimeTtsSessionUpdate {
     'voice'?: string;
+    'max_partial_length'?: number;
+    'response_format'?: TtsResponseFormat;
+    'speed'?: number;
+    'sample_rate'?: number;
+    'language'?: string;
+    'alignment'?: TtsAlignment;
+    'segment'?: TtsSegment;
+    /**
+     * Model-specific settings, such as pronunciation_dict.
+     */
+    'extra_params'?: { [key: string]: any; };
 }
+
+
 

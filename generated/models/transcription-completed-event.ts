@@ -16,6 +16,7 @@
 
 export interface TranscriptionCompletedEvent {
     'type': TranscriptionCompletedEventTypeEnum;
+    'item_id'?: string;
     'transcript': string;
 }
 

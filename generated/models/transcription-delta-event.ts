@@ -14,8 +14,12 @@
 
 
 
+/**
+ * The current partial text of an item; it replaces the item\'s previous delta.
+ */
 export interface TranscriptionDeltaEvent {
     'type': TranscriptionDeltaEventTypeEnum;
+    'item_id'?: string;
     'delta': string;
 }
 

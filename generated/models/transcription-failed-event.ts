@@ -17,8 +17,13 @@
 // @ts-ignore
 import type { ErrorDetail } from './error-detail';
 
+/**
+ * With item_id or event_type one utterance failed and the session goes on; without, it is fatal.
+ */
 export interface TranscriptionFailedEvent {
     'type': TranscriptionFailedEventTypeEnum;
+    'item_id'?: string;
+    'event_type'?: string;
     'error': ErrorDetail;
 }
 

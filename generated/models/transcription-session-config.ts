@@ -22,5 +22,13 @@ export interface TranscriptionSessionConfig {
      * Voice activity detection settings, or null to commit turns by hand.
      */
     'turn_detection'?: ServerVadTurnDetection | null;
+    /**
+     * Language of the speech, such as en.
+     */
+    'language'?: string;
+    /**
+     * Text that primes the recognizer (names, jargon, the previous transcript).
+     */
+    'prompt'?: string;
 }
 

@@ -20,6 +20,7 @@ import type { ErrorDetail } from './error-detail';
 export interface TtsFailedEvent {
     'type': TtsFailedEventTypeEnum;
     'error': ErrorDetail;
+    'context_id'?: string;
 }
 
 export const TtsFailedEventTypeEnum = {

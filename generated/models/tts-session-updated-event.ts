@@ -20,6 +20,7 @@ import type { RealtimeTtsSessionUpdate } from './realtime-tts-session-update';
 export interface TtsSessionUpdatedEvent {
     'type': TtsSessionUpdatedEventTypeEnum;
     'session': RealtimeTtsSessionUpdate;
+    'context_id'?: string;
 }
 
 export const TtsSessionUpdatedEventTypeEnum = {
