@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { AudioApi } from '../generated/api/audio-api';
+import type { BaseAPI } from '../generated/base';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import { redactor, TogetherAudioError } from './errors';
@@ -102,6 +103,16 @@ export class TogetherAudio {
     this.speech = new Speech(audio, platform);
     this.transcriptions = new Transcriptions(audio, platform);
     this.translations = new Translations(audio, platform);
+  }
+
+  /**
+   * A generated API class bound to this client: its key, host, retries, timeouts and typed errors.
+   * For operations the facade does not wrap, such as one a newer spec adds:
+   * `together.api(AudioApi).someNewOperation()`. Its methods return the AxiosResponse.
+   */
+  api<T extends BaseAPI>(Api: new (configuration: Configuration, basePath: string, axios: AxiosInstance) => T): T {
+    const { configuration, axios: instance } = clientInternals(this);
+    return new Api(configuration, this.baseURL, instance);
   }
 }
 

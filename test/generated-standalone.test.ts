@@ -1,5 +1,5 @@
 import { isAxiosError } from 'axios';
-import { AudioApi, Configuration, VoicesApi, type ErrorData } from '../src';
+import { AudioApi, BadRequestError, Configuration, TogetherAudio, VoicesApi, type ErrorData } from '../src';
 import { FakeTogether, readJson, sendError, sendJson } from './support/fake-together';
 
 /** The generated classes on their own, as a user who imports nothing from the facade uses them. */
@@ -44,4 +44,22 @@ test('voices: fetchVoices returns the parsed list', async () => {
   server.route('GET /voices', (_req, res) => sendJson(res, 200, list));
   const { data } = await new VoicesApi(new Configuration({ accessToken: API_KEY, basePath: server.baseURL })).fetchVoices();
   expect(data).toEqual(list);
+});
+
+test('together.api(Class) binds a generated class to the client: key, host, retries and typed errors', async () => {
+  let calls = 0;
+  server.route('GET /voices', (req, res) => {
+    calls++;
+    if (req.headers.authorization !== `Bearer ${API_KEY}`) return sendError(res, 401, 'wrong key');
+    if (calls === 1) return sendError(res, 503, 'busy', {}, { 'retry-after': '0' });
+    if (calls === 3) return sendError(res, 400, 'no voices today');
+    sendJson(res, 200, { data: [] });
+  });
+  const together = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL });
+  const voices = together.api(VoicesApi);
+  expect((await voices.fetchVoices()).data).toEqual({ data: [] });
+  expect(calls).toBe(2);
+  const error = await voices.fetchVoices().catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(BadRequestError);
+  expect((error as BadRequestError).message).toContain('no voices today');
 });

@@ -114,8 +114,7 @@ describe('a simulated next revision of the document', () => {
     // The client's generated classes are internal: the probe reaches them as the facade does, from the sources.
     const probe = `
       import http from 'node:http';
-      import { TogetherAudio, BadRequestError } from './src/index';
-      import { clientInternals } from './src/client';
+      import { AudioApi, TogetherAudio, BadRequestError } from './src/index';
       let calls = 0;
       const server = http.createServer((req, res) => {
         calls++;
@@ -127,8 +126,8 @@ describe('a simulated next revision of the document', () => {
         res.end(JSON.stringify({ data: ['model-a'] }));
       }).listen(0, '127.0.0.1', async () => {
         const together = new TogetherAudio({ apiKey: 'next-revision-key', baseURL: 'http://127.0.0.1:' + server.address().port + '/v1' });
-        const { data } = await clientInternals(together).audio.audioModels();
-        const error = await clientInternals(together).audio.audioModels({ headers: { 'x-fail': '1' } }).catch((e) => e);
+        const { data } = await together.api(AudioApi).audioModels();
+        const error = await together.api(AudioApi).audioModels({ headers: { 'x-fail': '1' } }).catch((e) => e);
         console.log(JSON.stringify({ data, calls, typed: error instanceof BadRequestError, message: error.message }));
         server.close();
       });`;
