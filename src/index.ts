@@ -8,3 +8,5 @@ export * from './public';
 export { NodeSpeech, type NodeSpeechStream, type SavedFile } from './node/speech';
 export { wavStream, writeWavFile } from './wav';
 export * from './realtime';
+// On Node, RealtimeTTS also writes WAV files and Node streams.
+export { NodeRealtimeTTS as RealtimeTTS } from './node/realtime';

@@ -3,3 +3,4 @@
 export * from './generated-public';
 export { TogetherAudio, DEFAULT_TIMEOUT, type ClientOptions } from './client';
 export * from './public';
+export * from './realtime';

@@ -3,6 +3,7 @@ import { resolveApiKey } from '../config';
 import type { Platform } from '../platform';
 import { Realtime } from '../realtime';
 import { nodePlatform } from './platform';
+import { NodeRealtimeTTS } from './realtime';
 import { NodeSpeech } from './speech';
 
 /**
@@ -14,11 +15,11 @@ export class TogetherAudio extends CoreTogetherAudio {
 
   /** Text to speech: whole, streamed PCM, a Node Readable, or straight to a (WAV) file. */
   override readonly speech: NodeSpeech = new NodeSpeech(clientInternals(this).audio, nodePlatform);
-  /** Realtime websocket sessions: `realtime.tts()` and `realtime.transcription()`. */
-  readonly realtime: Realtime;
+  /** Realtime websocket sessions: `realtime.tts()` (with Node's file helpers) and `realtime.transcription()`. */
+  readonly realtime: Realtime<NodeRealtimeTTS>;
 
   constructor(options: ClientOptions = {}) {
     super(options);
-    this.realtime = new Realtime({ baseURL: this.baseURL, apiKey: resolveApiKey(options) });
+    this.realtime = new Realtime({ baseURL: this.baseURL, apiKey: resolveApiKey(options) }, NodeRealtimeTTS);
   }
 }

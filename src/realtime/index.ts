@@ -2,19 +2,26 @@ import type { RealtimeEndpoint } from './connection';
 import { RealtimeTranscription, type RealtimeTranscriptionSessionOptions } from './stt';
 import { RealtimeTTS, type RealtimeTTSSessionOptions } from './tts';
 
+/** How a realtime text-to-speech session class is opened (RealtimeTTS, or the Node entry's subclass). */
+interface TtsClass<T extends RealtimeTTS> {
+  open(endpoint: RealtimeEndpoint, options?: RealtimeTTSSessionOptions): Promise<T>;
+}
+
 /**
  * `together.realtime`: opens realtime sessions with the client's base URL and key. The key stays
- * in the client's closure; this object holds only functions.
+ * in the client's closure; this object holds only functions. (In a browser or worker, open
+ * sessions with `RealtimeTTS.connect` / `RealtimeTranscription.connect` instead, which keeps the
+ * websocket code out of bundles that do not use it.)
  */
-export class Realtime {
+export class Realtime<TTS extends RealtimeTTS = RealtimeTTS> {
   /** Opens a realtime text-to-speech session (`/audio/speech/websocket`). */
-  readonly tts: (options?: RealtimeTTSSessionOptions) => Promise<RealtimeTTS>;
+  readonly tts: (options?: RealtimeTTSSessionOptions) => Promise<TTS>;
   /** Opens a realtime transcription session (`/realtime`). */
   readonly transcription: (options?: RealtimeTranscriptionSessionOptions) => Promise<RealtimeTranscription>;
 
-  constructor(endpoint: RealtimeEndpoint) {
+  constructor(endpoint: RealtimeEndpoint, ttsClass: TtsClass<TTS> = RealtimeTTS as unknown as TtsClass<TTS>) {
     const { baseURL, apiKey } = endpoint;
-    this.tts = (options) => RealtimeTTS.open({ baseURL, apiKey }, options);
+    this.tts = (options) => ttsClass.open({ baseURL, apiKey }, options);
     this.transcription = (options) => RealtimeTranscription.open({ baseURL, apiKey }, options);
   }
 }

@@ -72,7 +72,7 @@ let wsClass: Promise<typeof WebSocket> | undefined;
 
 /** `ws`, loaded with the first session rather than with the package, so that importing the client stays cheap. */
 function loadWs(): Promise<typeof WebSocket> {
-  wsClass ??= import('ws').then((module) => module.default);
+  wsClass ??= import('ws').then((module) => module.default as typeof WebSocket);
   return wsClass;
 }
 

@@ -1,11 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { RealtimeTtsModel } from '../../generated/models';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from '../config';
 import { TogetherAudioError } from '../errors';
-import { wavStream, writeWavFile, type PcmFormat } from '../wav';
+import type { PcmFormat } from '../pcm-format';
 import { RealtimeConnection, socketSettings, type RealtimeEndpoint, type RealtimeSocketOptions } from './connection';
 import { ByteBudget, EventQueue, type NextOptions } from './event-queue';
 import { RealtimeClosedError, RealtimeError } from './errors';
@@ -65,7 +61,7 @@ const ttsAuth: SocketAuth = {
  *
  * ```ts
  * const tts = await RealtimeTTS.connect({ voice: 'tara' });
- * await tts.writeWav('hello.wav', 'Hello there. How are you?');
+ * for await (const pcm of tts.speak('Hello there. How are you?')) play(pcm); // on Node also tts.writeWav(path, text)
  * await tts.close();
  * ```
  */
@@ -91,7 +87,8 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
   static async connect(options: RealtimeTTSOptions = {}): Promise<RealtimeTTS> {
     const endpoint = { baseURL: resolveBaseURL(options), apiKey: resolveApiKey(options) };
-    return RealtimeTTS.open(endpoint, options);
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass when the Node entry's RealtimeTTS connects
+    return this.open(endpoint, options);
   }
 
   /** @internal Used by `connect` and by `TogetherAudio.realtime.tts`. */
@@ -116,10 +113,10 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       budget,
     });
     hold = (over) => connection.hold(over);
-    return new RealtimeTTS(connection, created, budget, session, maxContexts);
+    return new this(connection, created, budget, session, maxContexts);
   }
 
-  private constructor(connection: RealtimeConnection<RealtimeTtsServerEvent>, session: RealtimeTtsSession, budget: ByteBudget, settings: RealtimeTtsSessionUpdate, maxContexts: number) {
+  protected constructor(connection: RealtimeConnection<RealtimeTtsServerEvent>, session: RealtimeTtsSession, budget: ByteBudget, settings: RealtimeTtsSessionUpdate, maxContexts: number) {
     this.#connection = connection;
     this.session = session;
     this.#budget = budget;
@@ -148,36 +145,6 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     if (options.contextId !== undefined) requireNonBlank(options.contextId, 'contextId');
     const contextId = options.contextId ?? `${this.#contextPrefix}_${++this.#contexts}`;
     return new SpeechTurn(this.#host, contextId, this.format, text, options);
-  }
-
-  /** Speaks `text` into a WAV file (for `response_format: 'pcm'`); the partial file is removed on failure. */
-  writeWav(path: string, text: SpeechText, options: SpeakOptions = {}): Promise<{ path: string; bytes: number }> {
-    const pcm = this.#pcmFormat('writeWav');
-    return writeWavFile(path, this.speak(text, options), pcm);
-  }
-
-  /** Speaks `text` as a WAV stream whose header says "length unknown" (for `response_format: 'pcm'`). */
-  wavStream(text: SpeechText, options: SpeakOptions = {}): Readable {
-    return wavStream(this.speak(text, options), this.#pcmFormat('wavStream'));
-  }
-
-  /** Speaks `text` into a file of the session's response_format as the server sends it (mp3, opus, ..., or raw PCM). */
-  async writeFile(path: string, text: SpeechText, options: SpeakOptions = {}): Promise<{ path: string; bytes: number }> {
-    let bytes = 0;
-    const turn = this.speak(text, options);
-    async function* counted(): AsyncGenerator<Buffer> {
-      for await (const chunk of turn) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    }
-    try {
-      await pipeline(Readable.from(counted()), createWriteStream(path));
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { path, bytes };
   }
 
   /** Adds text to a context's buffer; it is spoken once it ends a sentence, grows past `maxPartialLength`, or is committed. */
@@ -239,9 +206,10 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
     return this.#connection.close();
   }
 
-  #pcmFormat(method: string): PcmFormat {
+  /** The PCM format of the session's audio, for helpers that need raw PCM; a TypeError for encoded formats. */
+  protected pcmFormat(method: string): PcmFormat {
     const { responseFormat, pcm } = this.format;
-    if (!pcm) throw new TypeError(`${method} needs response_format "pcm", but the session's is ${JSON.stringify(responseFormat)}; use writeFile to save the ${responseFormat} stream.`);
+    if (!pcm) throw new TypeError(`${method} needs response_format "pcm", but the session's is ${JSON.stringify(responseFormat)}; save the ${responseFormat} stream as it comes (on Node, writeFile) instead.`);
     return pcm;
   }
 

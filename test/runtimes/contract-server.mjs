@@ -2,6 +2,7 @@
 // (answered with what arrived), voices, a 400, and a stream that stalls for the abort case. It
 // sends CORS headers, as a browser page on another origin needs them.
 import busboy from 'busboy';
+import { WebSocketServer } from 'ws';
 import { createHash } from 'node:crypto';
 import { startLocalServer } from '../support/local-server.cjs';
 import { API_KEY, BAD_VOICE, PCM_CHUNKS, SLOW_EVENTS, SLOW_GAP_MS, SLOW_INPUT, SPEECH_BYTES, STALL_INPUT, VOICES, toBase64 } from './fixtures.mjs';
@@ -108,9 +109,43 @@ const routes = {
   'GET /v1/voices': (req, res) => sendJson(req, res, 200, VOICES),
 };
 
+/**
+ * Realtime text to speech on /v1/audio/speech/websocket, as Together documents it: the key in the
+ * Authorization header or, for platform WebSockets, in `api_key`; each committed context answered
+ * with PCM_CHUNKS as base64 deltas, then done, all carrying the context_id.
+ */
+function attachRealtime(server) {
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const key = req.headers.authorization?.replace(/^Bearer /, '') ?? url.searchParams.get('api_key');
+    if (url.pathname !== '/v1/audio/speech/websocket' || key !== API_KEY) {
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":{"message":"bad key","type":"invalid_api_key"}}',
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const send = (event) => ws.send(JSON.stringify(event));
+      send({
+        type: 'session.created',
+        session: { id: 'runtime-tts', object: 'realtime.tts.session', model: url.searchParams.get('model') ?? 'hexgrad/Kokoro-82M' },
+      });
+      ws.on('message', (data) => {
+        const event = JSON.parse(String(data));
+        if (event.type !== 'input_text_buffer.commit') return;
+        const context = event.context_id === undefined ? {} : { context_id: event.context_id };
+        for (const chunk of PCM_CHUNKS()) send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: toBase64(chunk), ...context });
+        send({ type: 'conversation.item.audio_output.done', item_id: 'tts_1', ...context });
+      });
+    });
+  });
+  server.on('close', () => wss.close());
+}
+
 /** Starts the contract API; `extraRoutes` (e.g. the browser page) are served without authentication. */
-export function startContractServer(extraRoutes = {}) {
-  return startLocalServer(async (req, res) => {
+export async function startContractServer(extraRoutes = {}) {
+  const local = await startLocalServer(async (req, res) => {
     const path = req.url.split('?')[0];
     if (req.method === 'OPTIONS') {
       res.writeHead(204, cors(req));
@@ -126,4 +161,6 @@ export function startContractServer(extraRoutes = {}) {
     if (req.headers.authorization !== `Bearer ${API_KEY}`) return sendJson(req, res, 401, { error: { message: 'bad key', type: 'invalid_api_key' } });
     return route(req, res);
   });
+  attachRealtime(local.server);
+  return local;
 }

@@ -101,6 +101,18 @@ const cases = {
     }
     if (error.message.includes(API_KEY) || JSON.stringify(error).includes(API_KEY)) throw new Error('the API key leaked into the error');
   },
+  async 'realtime TTS turn byte-exact'(client, api) {
+    // ws where Node's http exists (Node, Bun, Deno); elsewhere the platform WebSocket, with the key in the query.
+    const tts = await api.RealtimeTTS.connect({ apiKey: API_KEY, baseURL: client.baseURL, dangerouslyAllowBrowser: true, settleMs: 50 });
+    try {
+      const chunks = [];
+      for await (const chunk of tts.speak('Hello there.')) chunks.push(chunk);
+      const problem = equalBytes(concat(chunks), concat(PCM_CHUNKS()));
+      if (problem) throw new Error(problem);
+    } finally {
+      await tts.close();
+    }
+  },
   async 'abort mid-stream gives APIUserAbortError'(client, api) {
     const controller = new AbortController();
     let chunks = 0;
