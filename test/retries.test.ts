@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   APIConnectionError,
+  APITimeoutError,
   APIUserAbortError,
   InternalServerError,
   RateLimitError,
@@ -299,5 +300,72 @@ describe('upload bodies are resent whole, or not at all', () => {
     expect(bodies).toHaveLength(1);
     expect(bodies[0].files[0]).toMatchObject({ size: AUDIO.length, sha256: sha256(AUDIO) });
     expect(retries).toEqual([]);
+  });
+});
+
+describe('each attempt starts clean', () => {
+  it('the body of a failed attempt is released before the retry: the server sees that connection closed', async () => {
+    let firstClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (firstClosed = resolve));
+    let closedBeforeCallEnded = false;
+    failThenSucceed([
+      (res) => {
+        // An error body that never ends: only the client giving it up frees the connection.
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.write('the first part of a long error page');
+        res.on('close', firstClosed);
+      },
+    ]);
+    const audio = await makeClient().speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    await Promise.race([closed.then(() => (closedBeforeCallEnded = true)), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    expect(closedBeforeCallEnded).toBe(true);
+  });
+
+  it('each retry gets the whole timeout again, not what the failed attempts left of it', async () => {
+    // Each attempt waits 400 ms before answering, within the 700 ms timeout; the second would
+    // time out if it only had the 300 ms the first one left.
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      if (server.requests.length === 1) return sendError(res, 500, 'flaky');
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(AUDIO);
+    });
+    const audio = await makeClient({ timeout: 700 }).speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('an empty Retry-After is ignored: the wait is the normal backoff, not zero', async () => {
+    failThenSucceed([(res) => sendError(res, 503, 'busy', {}, { 'retry-after': '' })]);
+    const audio = await makeClient({ initialRetryDelay: 40, maxRetryDelay: 1000 }).speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(retries).toHaveLength(1);
+    expect(retries[0].delayMs).toBeGreaterThanOrEqual(30);
+    expect(retries[0].delayMs).toBeLessThanOrEqual(40);
+    expect(serverSuggestedDelay({ 'retry-after': '' }, 503)).toBeUndefined();
+    expect(serverSuggestedDelay({ 'retry-after-ms': '' }, 503)).toBeUndefined();
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': '' }, 429)).toBeUndefined();
+  });
+
+  it('a timeout is not retried and stays an APITimeoutError', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = await makeClient({ timeout: 50 })
+      .speech.create(request)
+      .catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APITimeoutError);
+    expect(server.requests).toHaveLength(1);
+    expect(retries).toEqual([]);
+  });
+
+  it('a reset every time gives up as exactly an APIConnectionError', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = await makeClient()
+      .speech.create(request)
+      .catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APIConnectionError);
+    expect(error).toMatchObject({ name: 'APIConnectionError', code: 'ECONNRESET' });
   });
 });
