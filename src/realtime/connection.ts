@@ -154,6 +154,8 @@ export class RealtimeConnection<E extends ServerEvent> {
       { message: (text, bytes) => connection.#receive(text, bytes), close: (code, reason) => connection.#onClose(code, reason) },
       options,
     );
+    // A malformed event in the upgrade's own packet failed the connection before the socket was handed over.
+    if (connection.#failure) connection.#socket.terminate();
     try {
       const first = await connection.#awaitFirstEvent(options.signal);
       if (first.type !== 'session.created') {
@@ -255,7 +257,8 @@ export class RealtimeConnection<E extends ServerEvent> {
   fail(error: Error): void {
     this.#failure ??= error;
     this.#stopPinging();
-    this.#socket.terminate();
+    // Undefined while the upgrade's own packet is read: connect terminates the socket once it has it.
+    this.#socket?.terminate();
     this.#onClose(1006, error.message);
   }
 
