@@ -298,10 +298,14 @@ describe('an upload that fails for good closes the files it opened', () => {
   });
 
   it.each<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]>([
-    ['the server answers 400 and closes the connection mid-upload', BadRequestError, (res) => {
-      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: { message: 'unsupported audio format', type: 'invalid_request_error' } }), () => res.socket?.destroy());
-    }],
+    [
+      'the server answers 400 and closes the connection mid-upload',
+      BadRequestError,
+      (res) => {
+        res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ error: { message: 'unsupported audio format', type: 'invalid_request_error' } }), () => res.socket?.destroy());
+      },
+    ],
     ['the connection is reset mid-upload', APIConnectionError, (res) => void res.socket?.destroy()],
   ])('%s', async (_label, ErrorClass, fail) => {
     expect(descriptorsOn(bigPath)).toBe(0);
