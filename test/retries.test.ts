@@ -369,3 +369,59 @@ describe('each attempt starts clean', () => {
     expect(error).toMatchObject({ name: 'APIConnectionError', code: 'ECONNRESET' });
   });
 });
+
+describe('Retry-After as an HTTP-date (RFC 9110, section 5.6.7)', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const wait = (value: string) => serverSuggestedDelay({ 'retry-after': value }, 503, now);
+
+  it('reads all three forms', () => {
+    expect(wait('Wed, 25 Nov 2026 12:00:07 GMT')).toBe(7000);
+    expect(wait('Wednesday, 25-Nov-26 12:00:07 GMT')).toBe(7000);
+    expect(wait('Wed Nov 25 12:00:07 2026')).toBe(7000);
+    expect(wait('Wed Dec  2 12:00:00 2026')).toBe(7 * 24 * 3600 * 1000);
+  });
+
+  it('reads a two-digit year as the most recent past year with those digits, unless it is at most 50 years ahead', () => {
+    expect(wait('Thursday, 25-Nov-76 12:00:00 GMT')).toBe(Date.parse('2076-11-25T12:00:00Z') - now);
+    expect(wait('Saturday, 25-Nov-77 12:00:00 GMT')).toBe(0); // 1977: in the past
+  });
+
+  it('a date in the past means no wait', () => {
+    expect(wait('Tue, 24 Nov 2026 12:00:00 GMT')).toBe(0);
+  });
+
+  it.each([
+    ['a day that does not exist', 'Sat, 31 Feb 2026 12:00:00 GMT'],
+    ['hour 24', 'Wed, 25 Nov 2026 24:00:00 GMT'],
+    ['minute 60', 'Wed, 25 Nov 2026 12:60:00 GMT'],
+    ['second 61', 'Wed, 25 Nov 2026 12:00:61 GMT'],
+    ['another time zone', 'Wed, 25 Nov 2026 12:00:07 UTC'],
+    ['a lower-case month', 'Wed, 25 nov 2026 12:00:07 GMT'],
+    ['extra text', 'Wed, 25 Nov 2026 12:00:07 GMT, or so'],
+    ['ISO 8601', '2026-11-25T12:00:07Z'],
+    ['a number with a sign', '+5'],
+    ['a fraction', '1.5'],
+  ])('%s is not a wait', (_label, value) => {
+    expect(wait(value)).toBeUndefined();
+  });
+
+  it('a leap second is accepted', () => {
+    expect(wait('Wed, 25 Nov 2026 12:00:60 GMT')).toBe(60_000);
+  });
+});
+
+describe('x-ratelimit-reset and zero waits', () => {
+  it('x-ratelimit-reset after a 503 describes the window, not a wait', () => {
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': '5' }, 503)).toBeUndefined();
+  });
+
+  it('x-ratelimit-reset as a Unix time in the past means no wait', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': String(now / 1000 - 30) }, 429, now)).toBe(0);
+  });
+
+  it('retry-after-ms 0 is a wait of zero, not "no suggestion"', () => {
+    expect(serverSuggestedDelay({ 'retry-after-ms': '0', 'retry-after': '5' }, 503)).toBe(0);
+    expect(retryDelayFor(3, { 'retry-after': '0' }, 503, { initialRetryDelay: 1000, maxRetryDelay: 5000 })).toBe(0);
+  });
+});
