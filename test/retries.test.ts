@@ -15,6 +15,7 @@ import {
   type AudioSpeechRequest,
   type ClientOptions,
   type RetryEvent,
+  UploadSourceError,
 } from '../src';
 import { retryDelayFor, serverSuggestedDelay } from '../src/retry';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
@@ -219,8 +220,16 @@ describe('maxRetries', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('per request overrides the client in both directions', async () => {
+  it('per request overrides the client in both directions, and retry events tell the limit that applies', async () => {
     server.route('POST /audio/speech', (_req, res) => sendError(res, 500, 'down'));
+    await expect(makeClient({ maxRetries: 1 }).speech.create(request, { maxRetries: 3 })).rejects.toMatchObject({ attempts: 4 });
+    expect(retries.map((event) => [event.attempt, event.maxRetries])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(retries[0]).toMatchObject({ method: 'POST', url: `${server.baseURL}/audio/speech` });
+    server.requests.length = 0;
     await expect(makeClient({ maxRetries: 0 }).speech.create(request, { maxRetries: 1 })).rejects.toMatchObject({ attempts: 2 });
     expect(server.requests).toHaveLength(2);
   });
@@ -287,6 +296,28 @@ describe('upload bodies are resent whole, or not at all', () => {
       expect(body.fields).toEqual({ model: ['openai/whisper-large-v3'], language: ['en'] });
     }
     expect(server.requests[1].headers['content-type']).toBe(server.requests[0].headers['content-type']);
+  });
+
+  it('a file that can no longer be read on a retry fails the upload at once: it is not retried again', async () => {
+    const vanishing = path.join(dir, 'vanishing.wav');
+    writeFileSync(vanishing, AUDIO);
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await readBody(req).catch(() => undefined);
+      sendError(res, 503, 'busy', {}, { 'retry-after-ms': '1' });
+    });
+    const client = makeClient({
+      maxRetries: 3,
+      onRetry: (event) => {
+        retries.push(event);
+        rmSync(vanishing, { force: true });
+      },
+    });
+
+    const error = await client.transcriptions.create({ file: vanishing }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UploadSourceError);
+    expect((error as Error).message).toContain('vanishing.wav');
+    expect(retries).toHaveLength(1);
   });
 
   it('a caller-supplied stream cannot be read twice: the upload is not retried, so never resent empty', async () => {
