@@ -6,7 +6,7 @@
  */
 const groups = {
   unit: ['wav', 'client-config', 'web-entry'],
-  realtime: ['realtime-tts', 'realtime-stt', 'realtime-examples'],
+  realtime: ['realtime-tts', 'realtime-stt', 'realtime-connection', 'realtime-examples'],
   toolchain: ['packaging', 'registry', 'regeneration', 'contract', 'spec', 'spec-update'],
 };
 const files = (names) => names.map((name) => `<rootDir>/test/${name}.test.ts`);

@@ -1,5 +1,6 @@
 import { AxiosError, isAxiosError } from 'axios';
 import type { ServerResponse } from 'node:http';
+import { types } from 'node:util';
 import {
   APIConnectionError,
   APIError,
@@ -354,5 +355,182 @@ describe('options are checked before any I/O', () => {
     await expect(client.speech.create(request, { maxRetries: -1 })).rejects.toThrow(/maxRetries/);
     await expect(client.speech.create(request, { timeout: Number.NaN })).rejects.toThrow(/timeout/);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('each failure is exactly its own class, by constructor and name', () => {
+  async function refused(): Promise<unknown> {
+    const closed = await FakeTogether.start();
+    const baseURL = closed.baseURL;
+    await closed.close();
+    const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
+    return clientInternals(offline)
+      .voices.fetchVoices()
+      .catch((e: unknown) => e);
+  }
+
+  it('a refused connection is an APIConnectionError, not an APITimeoutError', async () => {
+    const error = (await refused()) as APIConnectionError;
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error).not.toBeInstanceOf(APITimeoutError);
+    expect(error.name).toBe('APIConnectionError');
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.message).toMatch(/^Connection error: .*ECONNREFUSED/);
+  });
+
+  it('a connection reset before the response is an APIConnectionError, not an APITimeoutError', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = (await speechError()) as APIConnectionError;
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.name).toBe('APIConnectionError');
+    expect(error.code).toBe('ECONNRESET');
+  });
+
+  it('silence past the timeout is an APITimeoutError naming the timeout', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = (await speechError({ timeout: 50 })) as APITimeoutError;
+    expect(error.constructor).toBe(APITimeoutError);
+    expect(error.name).toBe('APITimeoutError');
+    expect(error.message).toBe('The request timed out after 50 ms without a response.');
+    expect(error.code).toBe('ECONNABORTED');
+  });
+
+  it('an abort is an APIUserAbortError whose cause is the signal reason', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    setTimeout(() => controller.abort(reason), 30);
+    const error = (await speechError({ signal: controller.signal })) as APIUserAbortError;
+    expect(error.constructor).toBe(APIUserAbortError);
+    expect(error.name).toBe('APIUserAbortError');
+    expect(error.cause).toBe(reason);
+  });
+
+  it.each([
+    [400, BadRequestError],
+    [401, AuthenticationError],
+    [403, PermissionDeniedError],
+    [404, NotFoundError],
+    [409, ConflictError],
+    [413, PayloadTooLargeError],
+    [422, UnprocessableEntityError],
+    [429, RateLimitError],
+    [500, InternalServerError],
+    [503, ServiceUnavailableError],
+    [418, APIError],
+  ])('status %i → exactly %p, named after its class', async (status, ErrorClass) => {
+    respond((res) => sendError(res, status, 'no'));
+    const error = (await speechError()) as APIError;
+    expect(error.constructor).toBe(ErrorClass);
+    expect(error.name).toBe(ErrorClass.name);
+  });
+
+  it('audio_too_long as the error type, not the code, is an AudioTooLongError', async () => {
+    respond((res) => sendError(res, 400, 'too long', { type: 'audio_too_long', code: null }));
+    const error = (await speechError()) as APIError;
+    expect(error.constructor).toBe(AudioTooLongError);
+    expect(error.name).toBe('AudioTooLongError');
+  });
+});
+
+describe('serialized forms', () => {
+  it('an APIError serializes its fields, without headers or cause', async () => {
+    respond((res) =>
+      sendError(res, 429, 'slow down', { type: 'rate_limit', code: 'too_many', param: null }, { 'x-request-id': 'req_json', 'x-ratelimit-remaining': '0' }),
+    );
+    const error = (await speechError()) as RateLimitError;
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'RateLimitError',
+      message: '429 Rate limited: slow down (request id req_json)',
+      status: 429,
+      requestId: 'req_json',
+      error: { message: 'slow down', type: 'rate_limit', code: 'too_many', param: null },
+      type: 'rate_limit',
+      code: 'too_many',
+      param: null,
+      attempts: 1,
+      rateLimit: { remaining: 0 },
+      tokenLimit: {},
+    });
+  });
+
+  it('a connection error serializes its name, message and code, and keeps its cause out of JSON', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = (await speechError()) as APIConnectionError;
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'APIConnectionError', message: error.message, code: 'ECONNRESET' });
+  });
+
+  it('a connection error built with a cause keeps it; one built without has none', () => {
+    const cause = new Error('socket hang up');
+    const withCause = new APIConnectionError('broke', { cause, code: 'ECONNRESET' });
+    expect(withCause.cause).toBe(cause);
+    expect(withCause.code).toBe('ECONNRESET');
+    expect(withCause.toJSON()).toEqual({ name: 'APIConnectionError', message: 'broke', code: 'ECONNRESET' });
+    const without = new APIConnectionError('broke');
+    expect('cause' in without).toBe(false);
+    expect(without.code).toBeUndefined();
+    expect(without.toJSON()).toEqual({ name: 'APIConnectionError', message: 'broke' });
+  });
+
+  it('a body that breaks off mid-way is an APIConnectionError whose cause is the socket failure', async () => {
+    respond((res) => {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '100000' });
+      res.write(Buffer.alloc(1000));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream' });
+    const reader = (response.data as unknown as ReadableStream<Uint8Array>).getReader();
+    const error = await (async () => {
+      for (;;) await reader.read();
+    })().catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APIConnectionError);
+    expect((error as APIConnectionError).code).toBe('ECONNRESET');
+    expect(types.isNativeError((error as Error).cause)).toBe(true);
+    expect(JSON.parse(JSON.stringify(error))).not.toHaveProperty('cause');
+  });
+});
+
+describe('error bodies of other shapes', () => {
+  it('JSON that holds no message at all is quoted as an unexpected body', async () => {
+    respond((res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'failed', reason_code: 42 }));
+    });
+    const error = (await speechError()) as BadRequestError;
+    expect(error.constructor).toBe(BadRequestError);
+    expect(error.message).toBe('400 status 400 with an unexpected body: {"status":"failed","reason_code":42}');
+    expect(error.error).toBeUndefined();
+  });
+
+  it('a whitespace-only text body is an empty body', async () => {
+    respond((res) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('  \n ');
+    });
+    const error = (await speechError()) as Error;
+    expect(error.message).toBe('502 Server error: status 502 with an empty body');
+  });
+
+  it('an error body is read up to 64 KiB and the connection then closed, not the whole body', async () => {
+    const total = 32 * 1024 * 1024;
+    const block = Buffer.alloc(64 * 1024, 'x');
+    let ended!: (outcome: 'finished' | 'closed early') => void;
+    const outcome = new Promise<'finished' | 'closed early'>((resolve) => (ended = resolve));
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'text/plain', 'content-length': String(total) });
+      let sent = 0;
+      res.on('close', () => ended(res.writableFinished ? 'finished' : 'closed early'));
+      const pump = () => {
+        while (sent < total && !res.destroyed) {
+          sent += block.length;
+          if (!res.write(block)) return void res.once('drain', pump);
+        }
+        if (sent >= total) res.end();
+      };
+      pump();
+    });
+    const error = (await speechError({ responseType: 'stream' })) as Error;
+    expect(error.constructor).toBe(InternalServerError);
+    expect(await outcome).toBe('closed early');
   });
 });

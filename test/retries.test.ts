@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
   APIConnectionError,
+  APITimeoutError,
   APIUserAbortError,
   InternalServerError,
   RateLimitError,
@@ -14,6 +15,7 @@ import {
   type AudioSpeechRequest,
   type ClientOptions,
   type RetryEvent,
+  UploadSourceError,
 } from '../src';
 import { retryDelayFor, serverSuggestedDelay } from '../src/retry';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
@@ -218,8 +220,16 @@ describe('maxRetries', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('per request overrides the client in both directions', async () => {
+  it('per request overrides the client in both directions, and retry events tell the limit that applies', async () => {
     server.route('POST /audio/speech', (_req, res) => sendError(res, 500, 'down'));
+    await expect(makeClient({ maxRetries: 1 }).speech.create(request, { maxRetries: 3 })).rejects.toMatchObject({ attempts: 4 });
+    expect(retries.map((event) => [event.attempt, event.maxRetries])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(retries[0]).toMatchObject({ method: 'POST', url: `${server.baseURL}/audio/speech` });
+    server.requests.length = 0;
     await expect(makeClient({ maxRetries: 0 }).speech.create(request, { maxRetries: 1 })).rejects.toMatchObject({ attempts: 2 });
     expect(server.requests).toHaveLength(2);
   });
@@ -288,6 +298,28 @@ describe('upload bodies are resent whole, or not at all', () => {
     expect(server.requests[1].headers['content-type']).toBe(server.requests[0].headers['content-type']);
   });
 
+  it('a file that can no longer be read on a retry fails the upload at once: it is not retried again', async () => {
+    const vanishing = path.join(dir, 'vanishing.wav');
+    writeFileSync(vanishing, AUDIO);
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await readBody(req).catch(() => undefined);
+      sendError(res, 503, 'busy', {}, { 'retry-after-ms': '1' });
+    });
+    const client = makeClient({
+      maxRetries: 3,
+      onRetry: (event) => {
+        retries.push(event);
+        rmSync(vanishing, { force: true });
+      },
+    });
+
+    const error = await client.transcriptions.create({ file: vanishing }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UploadSourceError);
+    expect((error as Error).message).toContain('vanishing.wav');
+    expect(retries).toHaveLength(1);
+  });
+
   it('a caller-supplied stream cannot be read twice: the upload is not retried, so never resent empty', async () => {
     const bodies = failFirstUpload(429);
 
@@ -299,5 +331,128 @@ describe('upload bodies are resent whole, or not at all', () => {
     expect(bodies).toHaveLength(1);
     expect(bodies[0].files[0]).toMatchObject({ size: AUDIO.length, sha256: sha256(AUDIO) });
     expect(retries).toEqual([]);
+  });
+});
+
+describe('each attempt starts clean', () => {
+  it('the body of a failed attempt is released before the retry: the server sees that connection closed', async () => {
+    let firstClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (firstClosed = resolve));
+    let closedBeforeCallEnded = false;
+    failThenSucceed([
+      (res) => {
+        // An error body that never ends: only the client giving it up frees the connection.
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.write('the first part of a long error page');
+        res.on('close', firstClosed);
+      },
+    ]);
+    const audio = await makeClient().speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    await Promise.race([closed.then(() => (closedBeforeCallEnded = true)), new Promise((resolve) => setTimeout(resolve, 2000))]);
+    expect(closedBeforeCallEnded).toBe(true);
+  });
+
+  it('each retry gets the whole timeout again, not what the failed attempts left of it', async () => {
+    // Each attempt waits 400 ms before answering, within the 700 ms timeout; the second would
+    // time out if it only had the 300 ms the first one left.
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      if (server.requests.length === 1) return sendError(res, 500, 'flaky');
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(AUDIO);
+    });
+    const audio = await makeClient({ timeout: 700 }).speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('an empty Retry-After is ignored: the wait is the normal backoff, not zero', async () => {
+    failThenSucceed([(res) => sendError(res, 503, 'busy', {}, { 'retry-after': '' })]);
+    const audio = await makeClient({ initialRetryDelay: 40, maxRetryDelay: 1000 }).speech.create(request);
+    expect(audio.equals(AUDIO)).toBe(true);
+    expect(retries).toHaveLength(1);
+    expect(retries[0].delayMs).toBeGreaterThanOrEqual(30);
+    expect(retries[0].delayMs).toBeLessThanOrEqual(40);
+    expect(serverSuggestedDelay({ 'retry-after': '' }, 503)).toBeUndefined();
+    expect(serverSuggestedDelay({ 'retry-after-ms': '' }, 503)).toBeUndefined();
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': '' }, 429)).toBeUndefined();
+  });
+
+  it('a timeout is not retried and stays an APITimeoutError', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = await makeClient({ timeout: 50 })
+      .speech.create(request)
+      .catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APITimeoutError);
+    expect(server.requests).toHaveLength(1);
+    expect(retries).toEqual([]);
+  });
+
+  it('a reset every time gives up as exactly an APIConnectionError', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = await makeClient()
+      .speech.create(request)
+      .catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APIConnectionError);
+    expect(error).toMatchObject({ name: 'APIConnectionError', code: 'ECONNRESET' });
+  });
+});
+
+describe('Retry-After as an HTTP-date (RFC 9110, section 5.6.7)', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const wait = (value: string) => serverSuggestedDelay({ 'retry-after': value }, 503, now);
+
+  it('reads all three forms', () => {
+    expect(wait('Wed, 25 Nov 2026 12:00:07 GMT')).toBe(7000);
+    expect(wait('Wednesday, 25-Nov-26 12:00:07 GMT')).toBe(7000);
+    expect(wait('Wed Nov 25 12:00:07 2026')).toBe(7000);
+    expect(wait('Wed Dec  2 12:00:00 2026')).toBe(7 * 24 * 3600 * 1000);
+  });
+
+  it('reads a two-digit year as the most recent past year with those digits, unless it is at most 50 years ahead', () => {
+    expect(wait('Thursday, 25-Nov-76 12:00:00 GMT')).toBe(Date.parse('2076-11-25T12:00:00Z') - now);
+    expect(wait('Saturday, 25-Nov-77 12:00:00 GMT')).toBe(0); // 1977: in the past
+  });
+
+  it('a date in the past means no wait', () => {
+    expect(wait('Tue, 24 Nov 2026 12:00:00 GMT')).toBe(0);
+  });
+
+  it.each([
+    ['a day that does not exist', 'Sat, 31 Feb 2026 12:00:00 GMT'],
+    ['hour 24', 'Wed, 25 Nov 2026 24:00:00 GMT'],
+    ['minute 60', 'Wed, 25 Nov 2026 12:60:00 GMT'],
+    ['second 61', 'Wed, 25 Nov 2026 12:00:61 GMT'],
+    ['another time zone', 'Wed, 25 Nov 2026 12:00:07 UTC'],
+    ['a lower-case month', 'Wed, 25 nov 2026 12:00:07 GMT'],
+    ['extra text', 'Wed, 25 Nov 2026 12:00:07 GMT, or so'],
+    ['ISO 8601', '2026-11-25T12:00:07Z'],
+    ['a number with a sign', '+5'],
+    ['a fraction', '1.5'],
+  ])('%s is not a wait', (_label, value) => {
+    expect(wait(value)).toBeUndefined();
+  });
+
+  it('a leap second is accepted', () => {
+    expect(wait('Wed, 25 Nov 2026 12:00:60 GMT')).toBe(60_000);
+  });
+});
+
+describe('x-ratelimit-reset and zero waits', () => {
+  it('x-ratelimit-reset after a 503 describes the window, not a wait', () => {
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': '5' }, 503)).toBeUndefined();
+  });
+
+  it('x-ratelimit-reset as a Unix time in the past means no wait', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    expect(serverSuggestedDelay({ 'x-ratelimit-reset': String(now / 1000 - 30) }, 429, now)).toBe(0);
+  });
+
+  it('retry-after-ms 0 is a wait of zero, not "no suggestion"', () => {
+    expect(serverSuggestedDelay({ 'retry-after-ms': '0', 'retry-after': '5' }, 503)).toBe(0);
+    expect(retryDelayFor(3, { 'retry-after': '0' }, 503, { initialRetryDelay: 1000, maxRetryDelay: 5000 })).toBe(0);
   });
 });

@@ -300,3 +300,62 @@ describe('speech.stream input checks and format', () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe('speech.stream: the end of the stream and error events', () => {
+  it('after [DONE], waits for the rest of a body that ends a little later, and reuses the connection', async () => {
+    const ports: number[] = [];
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      ports.push(req.socket.remotePort ?? -1);
+      startEventStream(res);
+      res.write(chunkEvent(randomBytes(100)));
+      res.write(sseEvent('[DONE]'));
+      // The end of the body (with a trailing comment) comes after the client has seen [DONE].
+      setTimeout(() => res.end(': bye\n\n'), 100);
+    });
+
+    for (let i = 0; i < 2; i += 1) expect(Buffer.concat(await collect(client.speech.stream(request)))).toHaveLength(100);
+
+    expect(ports).toHaveLength(2);
+    expect(ports[1]).toBe(ports[0]);
+  });
+
+  it.each([
+    ['an error object', { error: { message: 'voice model overloaded', type: 'server_error' } }, 'voice model overloaded'],
+    ['an error string', { error: 'quota exhausted' }, 'quota exhausted'],
+    ['an error without a message', { error: { code: 42 } }, '{"code":42}'],
+    ['an error beside a chunk', { error: 'bad voice', data: { object: 'audio.tts.chunk', model: 'm', b64: 'AAAA' } }, 'bad voice'],
+  ])('an error event (%s) is reported as the server error, not as a malformed event', async (_label, payload, message) => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.end(`${sseEvent(payload)}${sseEvent('[DONE]')}`);
+    });
+
+    const error = await collect(client.speech.stream(request)).catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(StreamError);
+    expect((error as Error).message).toBe(`The server reported an error mid-stream: ${message}`);
+  });
+
+  it('an event whose error is null is an ordinary chunk', async () => {
+    const pcm = randomBytes(30);
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.end(`${sseEvent({ error: null, data: { object: 'audio.tts.chunk', model: 'm', b64: pcm.toString('base64') } })}${sseEvent('[DONE]')}`);
+    });
+    const chunks = await collect(client.speech.stream(request));
+    expect(Buffer.concat(chunks).equals(pcm)).toBe(true);
+  });
+
+  it('a body that ends without [DONE] is a StreamError saying the audio may be truncated', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.end(chunkEvent(randomBytes(10)));
+    });
+    const error = await collect(client.speech.stream(request)).catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(StreamError);
+    expect((error as Error).message).toBe('The speech stream ended without data: [DONE]; the audio may be truncated.');
+  });
+});

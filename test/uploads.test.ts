@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
+  APIConnectionError,
   BadRequestError,
   TogetherAudio,
   UploadFileError,
@@ -118,6 +119,7 @@ describe('every kind of file input arrives with its exact bytes and name', () =>
     ['an https URL string', 'https://example.com/audio/clip.mp3', 'https://example.com/audio/clip.mp3'],
     ['an http URL string', 'HTTP://example.com/a.wav', 'HTTP://example.com/a.wav'],
     ['an https URL object', new URL('https://example.com/a b.wav'), 'https://example.com/a%20b.wav'],
+    ['an http URL object', new URL('http://example.com/clips/a.wav?v=1'), 'http://example.com/clips/a.wav?v=1'],
   ])('sends %s as a plain field for the server to fetch', async (_label, input, sent) => {
     const upload = recordUploads('transcriptions');
 
@@ -269,4 +271,52 @@ it('an error status becomes the typed API error with the server message', async 
 
   expect(error).toBeInstanceOf(BadRequestError);
   expect((error as Error).message).toContain('unsupported audio format');
+});
+
+describe('an upload that fails for good closes the files it opened', () => {
+  /** This process's open file descriptors on `file` (Linux: /proc/self/fd). */
+  function descriptorsOn(file: string): number {
+    return readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
+  }
+
+  async function settledDescriptorsOn(file: string): Promise<number> {
+    // Closing a file is asynchronous: give it a moment, never more than a second.
+    for (let waited = 0; waited < 1000 && descriptorsOn(file) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    return descriptorsOn(file);
+  }
+
+  let bigPath: string;
+  beforeAll(() => {
+    bigPath = path.join(dir, 'long recording.wav');
+    writeFileSync(bigPath, randomBytes(16 * 1024 * 1024));
+  });
+
+  it.each<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]>([
+    [
+      'the server answers 400 and closes the connection mid-upload',
+      BadRequestError,
+      (res) => {
+        res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ error: { message: 'unsupported audio format', type: 'invalid_request_error' } }), () => res.socket?.destroy());
+      },
+    ],
+    ['the connection is reset mid-upload', APIConnectionError, (res) => void res.socket?.destroy()],
+  ])('%s', async (_label, ErrorClass, fail) => {
+    expect(descriptorsOn(bigPath)).toBe(0);
+    server.route('POST /audio/transcriptions', (req, res) => {
+      req.once('data', () => fail(res));
+    });
+    const noRetries = new TogetherAudio({ apiKey: 'test-key-uploads', baseURL: server.baseURL, maxRetries: 0 });
+
+    const error = await noRetries.transcriptions.create({ file: bigPath }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(ErrorClass);
+    expect(await settledDescriptorsOn(bigPath)).toBe(0);
+  });
 });

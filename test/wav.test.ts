@@ -125,3 +125,15 @@ describe('pcmFormatForSpeech', () => {
     expect(() => wavHeader({ encoding: 'pcm_u8' as never, sampleRate: 8000, channels: 1 })).toThrow(/Unknown PCM encoding/);
   });
 });
+
+describe('pcmToWav with an odd number of bytes', () => {
+  it('adds one zero pad byte after the data, counted in the RIFF size but not in the data size', () => {
+    const pcm = Buffer.from([1, 2, 3]);
+    const wav = Buffer.from(pcmToWav(pcm, { encoding: 'pcm_mulaw', sampleRate: 8000, channels: 1 }));
+    const header = parseWav(wav);
+    expect(wav.length).toBe(header.dataOffset + 4);
+    expect(header.dataSize).toBe(3);
+    expect(header.riffSize).toBe(wav.length - 8);
+    expect([...wav.subarray(header.dataOffset)]).toEqual([1, 2, 3, 0]);
+  });
+});

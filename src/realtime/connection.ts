@@ -154,6 +154,8 @@ export class RealtimeConnection<E extends ServerEvent> {
       { message: (text, bytes) => connection.#receive(text, bytes), close: (code, reason) => connection.#onClose(code, reason) },
       options,
     );
+    // A malformed event in the upgrade's own packet failed the connection before the socket was handed over.
+    if (connection.#failure) connection.#socket.terminate();
     try {
       const first = await connection.#awaitFirstEvent(options.signal);
       if (first.type !== 'session.created') {
@@ -195,7 +197,13 @@ export class RealtimeConnection<E extends ServerEvent> {
    * out, so a caller that awaits every send never has more than one event over the mark in memory.
    */
   send(event: object): Promise<void> {
-    if (!this.isOpen) return Promise.reject(this.#failure ?? new TogetherAudioError('The realtime session is closed; open a new one.'));
+    if (!this.isOpen) {
+      // The socket may be closing before its close event has told why: unless the client asked, the server (or the network) ended it.
+      const closed = this.#closeRequested
+        ? new TogetherAudioError('The realtime session is closed; open a new one.')
+        : new RealtimeClosedError(this.#endInfo.code, this.#endInfo.reason, 'before the event was sent');
+      return Promise.reject(this.#failure ?? closed);
+    }
     const data = JSON.stringify(event);
     return new Promise<void>((resolve, reject) => {
       let waiting = false;
@@ -255,7 +263,8 @@ export class RealtimeConnection<E extends ServerEvent> {
   fail(error: Error): void {
     this.#failure ??= error;
     this.#stopPinging();
-    this.#socket.terminate();
+    // Undefined while the upgrade's own packet is read: connect terminates the socket once it has it.
+    this.#socket?.terminate();
     this.#onClose(1006, error.message);
   }
 
