@@ -411,6 +411,12 @@ describe('decodeSpeechEvents on a body of given chunks', () => {
     expect(error?.message).toBe('Malformed speech stream event: data is not JSON: "oops"');
   });
 
+  it('a malformed event of exactly 80 characters is quoted whole', async () => {
+    const data = `x${'y'.repeat(79)}`;
+    const { error } = await decode(body([`data: ${data}\n\n`]));
+    expect(error?.message).toBe(`Malformed speech stream event: data is not JSON: ${JSON.stringify(data)}`);
+  });
+
   it('a malformed event is quoted up to 80 characters', async () => {
     const long = `x${'y'.repeat(99)}`;
     const { error } = await decode(body([`data: ${long}\n\n`]));
