@@ -18,10 +18,12 @@ import {
   ServiceUnavailableError,
   TogetherAudio,
   TogetherAudioError,
+  UnexpectedResponseError,
   UnprocessableEntityError,
   type AudioSpeechRequest,
 } from '../src';
-import { FakeTogether, readBody, sendError } from './support/fake-together';
+import { apiErrorFor, errorDetailOf, parseErrorBody, redactor } from '../src/errors';
+import { FakeTogether, readBody, sendError, sendJson } from './support/fake-together';
 import { expectSecretAbsent } from './support/secrets';
 import { clientInternals, type ClientInternals } from '../src/client';
 import { responseMeta } from '../src/response-meta';
@@ -532,5 +534,86 @@ describe('error bodies of other shapes', () => {
     const error = (await speechError({ responseType: 'stream' })) as Error;
     expect(error.constructor).toBe(InternalServerError);
     expect(await outcome).toBe('closed early');
+  });
+});
+
+describe('error bodies, read as the mapping reads them', () => {
+  it('the key is hidden in text and in parsed JSON, but a key under 8 characters is never searched for', () => {
+    const redact = redactor('sk-12345678');
+    expect(redact('Invalid key sk-12345678 given (sk-12345678)')).toBe('Invalid key [redacted] given ([redacted])');
+    expect(parseErrorBody(new TextEncoder().encode('{"error":{"message":"bad key sk-12345678"}}'), redact)).toEqual({
+      error: { message: 'bad key [redacted]' },
+    });
+    expect(parseErrorBody({ echoed: ['sk-12345678'] }, redact)).toEqual({ echoed: ['[redacted]'] });
+    expect(redactor('abc')('abc is too short to be a key')).toBe('abc is too short to be a key');
+  });
+
+  it('bytes that are not JSON are text; nothing is undefined', () => {
+    expect(parseErrorBody(new TextEncoder().encode('Bad Gateway'))).toBe('Bad Gateway');
+    expect(parseErrorBody(new TextEncoder().encode('[1,2]').buffer)).toEqual([1, 2]);
+    expect(parseErrorBody(undefined)).toBeUndefined();
+    expect(parseErrorBody(null)).toBeUndefined();
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['an ErrorData object', { error: { message: 'm', type: 't', code: 'c' } }, { message: 'm', type: 't', code: 'c' }],
+    ['an error string', { error: 'plain' }, { message: 'plain', type: 'unknown' }],
+    ['a top-level message', { message: 'top' }, { message: 'top', type: 'unknown' }],
+    ['an error object without a message, beside a message', { error: { code: 5 }, message: 'outer' }, { message: 'outer', type: 'unknown' }],
+    ['a problem title', { title: 'Forbidden' }, { message: 'Forbidden', type: 'unknown' }],
+    ['a problem detail with a type', { detail: 'no backend', type: 'urn:gw' }, { message: 'no backend', type: 'urn:gw' }],
+    ['a problem with an empty title', { title: '', detail: 'only detail' }, { message: 'only detail', type: 'unknown' }],
+    ['a title and a non-string type', { title: 'T', type: 7 }, { message: 'T', type: 'unknown' }],
+    ['nothing recognisable', { status: 'failed' }, undefined],
+    ['an array', ['a'], undefined],
+    ['text', 'oops', undefined],
+    ['null', null, undefined],
+  ])('errorDetailOf: %s', (_label, body, detail) => {
+    expect(errorDetailOf(body)).toEqual(detail);
+  });
+
+  it('a long text body is quoted up to 200 characters, scripts and styles left out', () => {
+    const error = apiErrorFor(500, {}, `<script>var secret = 1;</script><style>p{}</style><p>${'a'.repeat(300)}</p>`);
+    expect(error.message).toBe(`500 Server error: status 500 with a non-JSON body: ${'a'.repeat(200)}…`);
+  });
+
+  it('a body that is only markup is an empty body', () => {
+    expect(apiErrorFor(404, {}, '<html><body></body></html>').message).toBe('404 status 404 with an empty body');
+  });
+
+  it('a long unexpected JSON body is quoted up to 200 characters', () => {
+    const body = { list: 'b'.repeat(300) };
+    expect(apiErrorFor(400, {}, body).message).toBe(`400 status 400 with an unexpected body: ${JSON.stringify(body).slice(0, 200)}`);
+  });
+
+  it('the retry count shows in the message once there was more than one attempt', () => {
+    expect(apiErrorFor(500, {}, { error: { message: 'down' } }, 3).message).toBe('500 Server error (gave up after 3 attempts): down');
+    expect(apiErrorFor(429, {}, { error: { message: 'slow' } }, 2).message).toBe('429 Rate limited (gave up after 2 attempts): slow');
+    expect(apiErrorFor(503, {}, { error: { message: 'full' } }, 1).message).toBe(
+      '503 Service unavailable: the platform was at capacity; try again later: full',
+    );
+  });
+});
+
+describe('a successful status with the wrong body', () => {
+  it('names the operation without the API version, the problem and the body', async () => {
+    respond((res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'x-request-id': 'req_html' });
+      res.end('<html><body><h1>Maintenance</h1></body></html>');
+    });
+    const error = (await client.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.name).toBe('UnexpectedResponseError');
+    expect(error.operation).toBe('POST /audio/speech');
+    expect(error.contentType).toBe('text/html');
+    expect(error.message).toBe('200 POST /audio/speech: expected audio but got text/html: Maintenance (request id req_html)');
+  });
+
+  it('quotes the server message when the wrong body is an error object', async () => {
+    respond((res) => sendJson(res, 200, { error: { message: 'model is warming up', type: 'server_error' } }));
+    const error = (await client.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 POST /audio/speech: expected audio but got application/json: model is warming up');
+    expect(error.error).toMatchObject({ message: 'model is warming up' });
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { APIUserAbortError, StreamError, TogetherAudio, type AudioSpeechRequest } from '../src';
+import { decodeSpeechEvents, MAX_EVENT_CHARS } from '../src/speech-stream';
 import { FakeTogether, readJson, sendError, writeSpeechEvents } from './support/fake-together';
 
 const API_KEY = 'test-key-stream-5ecret';
@@ -357,5 +359,151 @@ describe('speech.stream: the end of the stream and error events', () => {
     const error = await collect(client.speech.stream(request)).catch((e: unknown) => e);
     expect((error as Error).constructor).toBe(StreamError);
     expect((error as Error).message).toBe('The speech stream ended without data: [DONE]; the audio may be truncated.');
+  });
+});
+
+describe('decodeSpeechEvents on a body of given chunks', () => {
+  const utf8 = new TextEncoder();
+  const chunk = (pcm: Buffer) => chunkEvent(pcm);
+
+  /** A body delivering exactly these chunks (strings as UTF-8) and then ending, or staying open. */
+  function body(parts: Array<string | Uint8Array>, options: { open?: boolean; onCancel?: (reason: unknown) => void } = {}): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(typeof part === 'string' ? utf8.encode(part) : part);
+        if (!options.open) controller.close();
+      },
+      cancel: options.onCancel,
+    });
+  }
+
+  async function decode(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<{ chunks: Buffer[]; error?: Error }> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const pcm of decodeSpeechEvents(stream, signal)) chunks.push(Buffer.from(pcm));
+      return { chunks };
+    } catch (error) {
+      return { chunks, error: error as Error };
+    }
+  }
+
+  it('a CR that ends the body completes the blank line of the last event', async () => {
+    expect(await decode(body(['data: [DONE]\r\r']))).toEqual({ chunks: [] });
+    expect(await decode(body(['data: [DONE]\n\r']))).toEqual({ chunks: [] });
+    expect(await decode(body(['data: [DONE]\r', '\r', new Uint8Array(0)]))).toEqual({ chunks: [] });
+  });
+
+  it('an event without its blank line at the end of the body is discarded, as the SSE spec says', async () => {
+    const { error } = await decode(body(['data: [DONE]\n']));
+    expect(error?.message).toBe('The speech stream ended without data: [DONE]; the audio may be truncated.');
+  });
+
+  it('an audio event completed only by the end of the body is delivered before the missing [DONE] is reported', async () => {
+    const pcm = randomBytes(12);
+    const { chunks, error } = await decode(body([`${chunk(pcm).trimEnd()}\r\r`]));
+    expect(chunks).toEqual([pcm]);
+    expect(error?.constructor).toBe(StreamError);
+    expect(error?.message).toMatch(/ended without data: \[DONE\]/);
+  });
+
+  it('a malformed event completed only by the end of the body is reported as malformed', async () => {
+    const { error } = await decode(body(['data: oops\r\r']));
+    expect(error?.message).toBe('Malformed speech stream event: data is not JSON: "oops"');
+  });
+
+  it('a malformed event of exactly 80 characters is quoted whole', async () => {
+    const data = `x${'y'.repeat(79)}`;
+    const { error } = await decode(body([`data: ${data}\n\n`]));
+    expect(error?.message).toBe(`Malformed speech stream event: data is not JSON: ${JSON.stringify(data)}`);
+  });
+
+  it('a malformed event is quoted up to 80 characters', async () => {
+    const long = `x${'y'.repeat(99)}`;
+    const { error } = await decode(body([`data: ${long}\n\n`]));
+    expect(error?.message).toBe(`Malformed speech stream event: data is not JSON: ${JSON.stringify(`${long.slice(0, 80)}…`)}`);
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a number', '42'],
+  ])('%s as event data is an event without audio', async (_label, data) => {
+    const { error } = await decode(body([`data: ${data}\n\n`]));
+    expect(error?.constructor).toBe(StreamError);
+    expect(error?.message).toBe(`Malformed speech stream event: no audio.tts.chunk with a base64 "b64" field: ${JSON.stringify(data)}`);
+  });
+
+  it('characters split across chunks are decoded whole', async () => {
+    const event = utf8.encode(`data: ${JSON.stringify({ error: 'Überlastung – später erneut' })}\n\n`);
+    const split = event.indexOf(0xc3) + 1; // inside the two bytes of Ü
+    const { error } = await decode(body([event.subarray(0, split), event.subarray(split)]));
+    expect(error?.message).toBe('The server reported an error mid-stream: Überlastung – später erneut');
+  });
+
+  it('keep-alive events whose data is only whitespace carry no audio and are skipped', async () => {
+    const pcm = randomBytes(6);
+    const { chunks, error } = await decode(body(['data:  \n\n', ': comment\n\n', chunk(pcm), 'retry: soon\nfoo: bar\n\n', sseEvent('[DONE]')]));
+    expect(error).toBeUndefined();
+    expect(chunks).toEqual([pcm]);
+  });
+
+  it('an event over the size limit ends the stream with a StreamError saying so', async () => {
+    const { error } = await decode(body([`data: ${'A'.repeat(MAX_EVENT_CHARS + 1024)}`]));
+    expect(error?.constructor).toBe(StreamError);
+    expect(error?.message).toBe('A speech stream event is larger than 16 MiB, the most this client holds; the stream was closed.');
+  });
+
+  it('a body that fails mid-stream is a StreamError naming what happened, with it as the cause', async () => {
+    const failing = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(utf8.encode(chunk(randomBytes(4))));
+        controller.error(new Error('socket hang up'));
+      },
+    });
+    const { error } = await decode(failing);
+    expect(error?.constructor).toBe(StreamError);
+    expect(error?.message).toBe('The speech stream broke off before data: [DONE]: socket hang up');
+    expect((error?.cause as Error).message).toBe('socket hang up');
+  });
+
+  it('an abort while waiting for the body ends it with APIUserAbortError and cancels the body', async () => {
+    const controller = new AbortController();
+    let cancelledWith: unknown = 'not cancelled';
+    const pcm = randomBytes(8);
+    const stream = body([chunk(pcm)], { open: true, onCancel: (reason) => (cancelledWith = reason) });
+    const chunks: Buffer[] = [];
+    const error = await (async () => {
+      for await (const piece of decodeSpeechEvents(stream, controller.signal)) {
+        chunks.push(Buffer.from(piece));
+        setTimeout(() => controller.abort(new Error('user left')), 10);
+      }
+    })().catch((e: unknown) => e);
+    expect(chunks).toEqual([pcm]);
+    expect((error as Error).constructor).toBe(APIUserAbortError);
+    expect(((error as Error).cause as Error).message).toBe('user left');
+    expect(cancelledWith).toBeInstanceOf(APIUserAbortError);
+  });
+
+  it('an already aborted signal reads nothing', async () => {
+    let pulled = false;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulled = true;
+          controller.enqueue(utf8.encode(`${chunk(randomBytes(4))}${sseEvent('[DONE]')}`));
+          controller.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const { chunks, error } = await decode(stream, AbortSignal.abort());
+    expect(chunks).toEqual([]);
+    expect(error?.constructor).toBe(APIUserAbortError);
+    expect(pulled).toBe(false);
+  });
+
+  it('leaves no abort listener on the signal once the stream has ended', async () => {
+    const controller = new AbortController();
+    await decode(body([chunk(randomBytes(4)), sseEvent('[DONE]')]), controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
