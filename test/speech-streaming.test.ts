@@ -462,7 +462,7 @@ describe('decodeSpeechEvents on a body of given chunks', () => {
     const { error } = await decode(failing);
     expect(error?.constructor).toBe(StreamError);
     expect(error?.message).toBe('The speech stream broke off before data: [DONE]: socket hang up');
-    expect((error?.cause as Error).message).toBe('socket hang up');
+    expect((error?.cause as Error | undefined)?.message).toBe('socket hang up');
   });
 
   it('an abort while waiting for the body ends it with APIUserAbortError and cancels the body', async () => {
