@@ -13,7 +13,6 @@ import { extractAudio } from './extract.mjs';
 import { applyOverlay } from './overlay.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const HEADER = readFileSync(path.join(root, 'openapi.yaml'), 'utf8').match(/^(#.*\n)*/)[0];
 export const YAML_STYLE = { lineWidth: 100, indentSeq: false, singleQuote: true };
 const OURS = new Set(['description', 'summary', 'title', 'example', 'examples']);
 
@@ -53,7 +52,10 @@ if (!source || typeof source.openapi !== 'string' || typeof source.paths !== 'ob
 
 const specPath = path.join(root, 'openapi.yaml');
 const overlayPath = path.join(root, 'openapi.overlay.yaml');
-const previous = parse(readFileSync(specPath, 'utf8'));
+const previousText = readFileSync(specPath, 'utf8');
+const previous = parse(previousText);
+/** The comment block that opens openapi.yaml, kept across updates. */
+const header = previousText.match(/^(#.*\n)*/)[0];
 const next = carryProse(extractAudio(source), previous);
 if (!Object.keys(next.paths).length) usage(`${input} has no operation tagged Audio or Voices.`);
 
@@ -61,7 +63,7 @@ const [before, after] = await Promise.all([applyOverlay(previous, overlayPath), 
 const report = formatReport(compareSpecs(before.spec, after.spec));
 for (const action of after.unused) console.warn(`overlay: no match for ${action.target}; review openapi.overlay.yaml (${action.description ?? ''})`);
 
-writeFileSync(specPath, HEADER + stringify(next, YAML_STYLE));
+writeFileSync(specPath, header + stringify(next, YAML_STYLE));
 if (!options.values['no-generate']) execFileSync(process.execPath, [path.join(root, 'scripts', 'generate.mjs')], { cwd: root, stdio: 'inherit' });
 if (reportFile) writeFileSync(path.resolve(reportFile), `${report}\n`);
 console.log(`## Changes from Together's spec\n\n${report}`);
