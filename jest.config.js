@@ -17,6 +17,8 @@ const project = (displayName, testMatch, testPathIgnorePatterns = []) => ({
   roots: ['<rootDir>/test'],
   testMatch,
   testPathIgnorePatterns,
+  // A dynamic import names its module as it is built ('./http-stack.js'); here it is the .ts source.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 });
 
 /** @type {import('jest').Config} */

@@ -1,19 +1,17 @@
-import axios, { type AxiosInstance } from 'axios';
-import { AudioApi } from '../generated/api/audio-api';
+import type { AxiosInstance, AxiosRequestConfig } from 'axios';
+import type { AudioApi } from '../generated/api/audio-api';
 import type { BaseAPI } from '../generated/base';
 import { Configuration } from '../generated/configuration';
 import { resolveApiKey, resolveBaseURL, type ConnectionOptions } from './config';
 import { redactor, TogetherAudioError } from './errors';
+import type { HttpStack, HttpStackSettings } from './http-stack';
 import { MultipartForm } from './multipart';
 import { isBrowserPage, webPlatform, type Platform } from './platform';
-import { optionalCount } from './validation';
-import { prepareResponse, settleResponse, toTogetherErrorReadingBody } from './response-body';
-import { DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_DELAY, installRetries, type RetryEvent } from './retry';
+import { DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_DELAY, type RetryEvent } from './retry-settings';
 import { Speech } from './speech';
 import { Transcriptions, Translations } from './transcriptions';
-import { transportFor } from './transport';
+import { optionalCount } from './validation';
 import { Voices } from './voices';
-import { VoicesApi } from '../generated/api/voices-api';
 
 export interface ClientOptions extends ConnectionOptions {
   /** Headers sent with every request (the Authorization header is always the client's own). */
@@ -72,34 +70,27 @@ export class TogetherAudio {
     const platform = (new.target as typeof TogetherAudio).platform;
     this.baseURL = resolveBaseURL(options);
     const apiKey = resolveApiKey(options);
-    const instance = axios.create({
+    const configuration = new Configuration({ basePath: this.baseURL, accessToken: apiKey, formDataCtor: MultipartForm });
+    const settings: HttpStackSettings = {
+      baseURL: this.baseURL,
+      configuration,
       headers: { ...options.defaultHeaders },
       timeout: optionalCount(options, 'timeout', 1) ?? DEFAULT_TIMEOUT,
-      adapter: transportFor(platform),
-      ...platform.axiosDefaults,
-    });
-    installRetries(instance, {
-      maxRetries: optionalCount(options, 'maxRetries', 0) ?? DEFAULT_MAX_RETRIES,
-      initialRetryDelay: optionalCount(options, 'initialRetryDelay', 0) ?? DEFAULT_INITIAL_RETRY_DELAY,
-      maxRetryDelay: optionalCount(options, 'maxRetryDelay', 0) ?? DEFAULT_MAX_RETRY_DELAY,
-      onRetry: options.onRetry,
-    });
-    // Registered after the retries, so that it maps only the final failure.
-    const redact = redactor(apiKey());
-    instance.interceptors.request.use(prepareResponse);
-    instance.interceptors.response.use(
-      (response) => settleResponse(response, platform, redact),
-      async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, platform, redact)),
-    );
-    const configuration = new Configuration({
-      basePath: this.baseURL,
-      accessToken: apiKey,
-      formDataCtor: MultipartForm,
-    });
-    const audio = new AudioApi(configuration, this.baseURL, instance);
-    const voices = new VoicesApi(configuration, this.baseURL, instance);
-    internals.set(this, { axios: instance, configuration, audio, voices });
-    this.voices = new Voices(voices);
+      retries: {
+        maxRetries: optionalCount(options, 'maxRetries', 0) ?? DEFAULT_MAX_RETRIES,
+        initialRetryDelay: optionalCount(options, 'initialRetryDelay', 0) ?? DEFAULT_INITIAL_RETRY_DELAY,
+        maxRetryDelay: optionalCount(options, 'maxRetryDelay', 0) ?? DEFAULT_MAX_RETRY_DELAY,
+        onRetry: options.onRetry,
+      },
+      platform,
+      redact: redactor(apiKey()),
+    };
+    // axios and the generated classes are most of a cold start: they load on the first request.
+    let stack: Promise<HttpStack> | undefined;
+    const load = () => (stack ??= import('./http-stack.js').then(({ createHttpStack }) => createHttpStack(settings)));
+    internals.set(this, { configuration, load });
+    this.voices = new Voices(async () => (await load()).voices);
+    const audio = lazyAudio(this);
     this.speech = new Speech(audio, platform);
     this.transcriptions = new Transcriptions(audio, platform);
     this.translations = new Translations(audio, platform);
@@ -111,24 +102,51 @@ export class TogetherAudio {
    * `together.api(AudioApi).someNewOperation()`. Its methods return the AxiosResponse.
    */
   api<T extends BaseAPI>(Api: new (configuration: Configuration, basePath: string, axios: AxiosInstance) => T): T {
-    const { configuration, axios: instance } = clientInternals(this);
-    return new Api(configuration, this.baseURL, instance);
+    const { configuration, load } = state(this);
+    return new Api(
+      configuration,
+      this.baseURL,
+      deferredAxios(async () => (await load()).axios),
+    );
   }
 }
 
 /** What a client is built on. Not public: the axios instance carries the retry and error-mapping order the client relies on. */
-export interface ClientInternals {
-  axios: AxiosInstance;
+export interface ClientInternals extends HttpStack {
   configuration: Configuration;
-  audio: AudioApi;
-  voices: VoicesApi;
 }
 
-const internals = new WeakMap<TogetherAudio, ClientInternals>();
+interface ClientState {
+  configuration: Configuration;
+  load: () => Promise<HttpStack>;
+}
 
-/** The generated classes and axios instance of a client, for this package's own tests and the Node entry. */
-export function clientInternals(client: TogetherAudio): ClientInternals {
+const internals = new WeakMap<TogetherAudio, ClientState>();
+
+function state(client: TogetherAudio): ClientState {
   const found = internals.get(client);
   if (!found) throw new TypeError('Not a TogetherAudio client.');
   return found;
+}
+
+/** The generated classes and axios instance of a client (loading them), for this package's own tests, CLI and Node entry. */
+export async function clientInternals(client: TogetherAudio): Promise<ClientInternals> {
+  const { configuration, load } = state(client);
+  return { ...(await load()), configuration };
+}
+
+/** A client's AudioApi, loaded on first use: what the facade's speech and transcription methods call. */
+export function lazyAudio(client: TogetherAudio): () => Promise<AudioApi> {
+  const { load } = state(client);
+  return async () => (await load()).audio;
+}
+
+/**
+ * Stands in for the client's axios instance in a generated class made before the first request:
+ * the generated methods use only `request` and `defaults` (createRequestFunction in
+ * generated/common.ts), and each request waits for the real instance.
+ */
+function deferredAxios(instance: () => Promise<AxiosInstance>): AxiosInstance {
+  const deferred = { defaults: {}, request: async (config: AxiosRequestConfig) => (await instance()).request(config) };
+  return deferred as unknown as AxiosInstance;
 }

@@ -1,4 +1,3 @@
-import { BASE_PATH } from '../generated/base';
 import { readEnv } from './platform';
 
 /** Options shared by the HTTP client and the realtime clients. */
@@ -8,6 +7,12 @@ export interface ConnectionOptions {
   /** API root such as `https://api.together.ai/v1`; defaults to `TOGETHER_BASE_URL`, then the spec's server. */
   baseURL?: string;
 }
+
+/**
+ * The spec's server, which the generated code holds as BASE_PATH; kept here so that resolving it does
+ * not load the generated base module (and axios). test/client-config.test.ts checks the two agree.
+ */
+export const DEFAULT_BASE_URL = 'https://api.together.ai/v1';
 
 export const API_KEY_ENV = 'TOGETHER_API_KEY';
 export const BASE_URL_ENV = 'TOGETHER_BASE_URL';
@@ -20,7 +25,7 @@ export class MissingApiKeyError extends Error {
 }
 
 export function resolveBaseURL(options: ConnectionOptions = {}): string {
-  const url = options.baseURL ?? nonEmpty(readEnv(BASE_URL_ENV)) ?? BASE_PATH;
+  const url = options.baseURL ?? nonEmpty(readEnv(BASE_URL_ENV)) ?? DEFAULT_BASE_URL;
   try {
     new URL(url);
   } catch {

@@ -1,4 +1,4 @@
-import { AxiosError, type AxiosResponse, type ResponseType } from 'axios';
+import type { AxiosError, AxiosResponse, ResponseType } from 'axios';
 import type { ErrorDetail } from '../generated/models';
 import { limitsOf, plainHeaders, requestIdOf, type RateLimitInfo } from './response-meta';
 import { isNodeReadable, isWebReadableStream } from './bytes';
@@ -300,15 +300,15 @@ export function redactor(secret: string): Redact {
  * as unread.
  */
 export function toTogetherError(error: unknown, redact: Redact = (text) => text): unknown {
-  if (error instanceof TogetherAudioError || !(error instanceof AxiosError)) return error;
+  if (error instanceof TogetherAudioError || !isAxiosError(error)) return error;
   const attempts = attemptsOf(error.config);
   if (error.response && error.response.status < 300) return bodyBrokeOff(error, redact);
   if (error.response) {
     const headers = plainHeaders(error.response.headers, redact);
     return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
   }
-  if (error.code === AxiosError.ERR_CANCELED) return userAbortError(error.config?.signal as AbortSignal | undefined);
-  if (error.code === AxiosError.ETIMEDOUT || (error.code === AxiosError.ECONNABORTED && /timeout/i.test(error.message))) {
+  if (error.code === 'ERR_CANCELED') return userAbortError(error.config?.signal as AbortSignal | undefined);
+  if (error.code === 'ETIMEDOUT' || (error.code === 'ECONNABORTED' && /timeout/i.test(error.message))) {
     const timeout = error.config?.timeout;
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
   }
@@ -321,6 +321,11 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     `Connection error: ${redact(error.message)}${systemCode && !error.message.includes(systemCode) ? ` (${systemCode})` : ''}${unretried}`,
     { code: systemCode },
   );
+}
+
+/** axios's own test (`axios.isAxiosError`), made without loading axios: the client loads it on its first request. */
+export function isAxiosError(error: unknown): error is AxiosError {
+  return typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true;
 }
 
 /** What an aborted signal ends a request or a stream with. */

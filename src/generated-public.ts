@@ -1,16 +1,3 @@
-// The generated API classes, their request types, the configuration and the models: public. The
-// generator's ParamCreator/Fp/Factory functions and request helpers are internals and stay out.
-export {
-  AudioApi,
-  type AudioApiInterface,
-  type AudioApiAudioSpeechRequest,
-  type AudioApiAudioTranscriptionsRequest,
-  type AudioApiAudioTranslationsRequest,
-  AudioTranscriptionsModelEnum,
-  AudioTranscriptionsResponseFormatEnum,
-  AudioTranslationsModelEnum,
-  AudioTranslationsResponseFormatEnum,
-} from '../generated/api/audio-api';
-export { VoicesApi, type VoicesApiInterface } from '../generated/api/voices-api';
+// The generated configuration and models: public, and free of axios (the API classes are in src/api.ts).
 export { Configuration, type ConfigurationParameters } from '../generated/configuration';
 export * from '../generated/models';

@@ -23,7 +23,7 @@ export {
 } from './errors';
 export type { ResponseMeta, RateLimitInfo } from './response-meta';
 export type { APIPromise, ResponseInfo, WithResponse } from './api-promise';
-export { DEFAULT_MAX_RETRIES, DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRY_DELAY, type RetryEvent } from './retry';
+export { DEFAULT_MAX_RETRIES, DEFAULT_INITIAL_RETRY_DELAY, DEFAULT_MAX_RETRY_DELAY, type RetryEvent } from './retry-settings';
 export type { RequestOptions } from './request-options';
 export { blockAlign, pcmFormatForSpeech, pcmToWav, validatePcmFormat, wavHeader, type PcmEncoding, type PcmFormat } from './pcm-format';
 export { Speech, type SpeechStream, type SpeechStreamOptions } from './speech';

@@ -1,10 +1,11 @@
-import { AxiosError, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { byteReader, concatBytes, isAsyncIterable, isNodeReadable, isWebReadableStream, type ByteSource } from './bytes';
 import {
   APIConnectionError,
   APITimeoutError,
   TogetherAudioError,
   internalOf,
+  isAxiosError,
   toTogetherError,
   unexpectedResponse,
   userAbortError,
@@ -151,7 +152,7 @@ export function discardBody(data: unknown): void {
  * so that its message can be shown.
  */
 export async function toTogetherErrorReadingBody(error: unknown, platform: Platform, redact?: Redact): Promise<unknown> {
-  if (!(error instanceof AxiosError)) return toTogetherError(error, redact);
+  if (!isAxiosError(error)) return toTogetherError(error, redact);
   const form: unknown = error.config?.data;
   if (form instanceof MultipartForm) {
     // A source of the upload that failed (a file that cannot be read, a stream that errored or was

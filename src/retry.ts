@@ -4,36 +4,9 @@ import { internalOf, plainHeaders, requestWasSent, type ResponseHeaders } from '
 import { MultipartForm } from './multipart';
 import { discardBody, isStreamBody } from './response-body';
 import { requestIdOf } from './response-meta';
-
-export const DEFAULT_MAX_RETRIES = 2;
-/** First backoff wait; it doubles on each retry, minus up to 25% jitter. */
-export const DEFAULT_INITIAL_RETRY_DELAY = 500;
-/** Upper bound on any single wait, whatever a Retry-After header asks for. */
-export const DEFAULT_MAX_RETRY_DELAY = 60_000;
+import type { RetryOptions } from './retry-settings';
 
 const RETRIED_STATUSES = new Set([408, 409, 429]);
-
-/** Told before each retry: why, and how long the client waits first. */
-export interface RetryEvent {
-  /** 1 for the first retry. */
-  attempt: number;
-  maxRetries: number;
-  delayMs: number;
-  /** The status that caused the retry; undefined after a connection error. */
-  status: number | undefined;
-  /** The connection error code (ECONNRESET, ...) when there was no response. */
-  code: string | undefined;
-  requestId: string | undefined;
-  method: string;
-  url: string;
-}
-
-export interface RetryOptions {
-  maxRetries: number;
-  initialRetryDelay: number;
-  maxRetryDelay: number;
-  onRetry?: (event: RetryEvent) => void;
-}
 
 /**
  * Installs the retry policy on the client's private axios instance (before the error-mapping

@@ -25,7 +25,7 @@ export interface SpeechStream extends AsyncIterable<Uint8Array> {
 /** `together.speech`: text to speech, whole, as a byte stream, or as streamed PCM. */
 export class Speech {
   constructor(
-    private readonly audio: AudioApi,
+    private readonly audio: () => Promise<AudioApi>,
     private readonly platform: Platform,
   ) {}
 
@@ -41,8 +41,11 @@ export class Speech {
   /** `create`, with the bytes handed to `convert` (the Node entry makes them a Buffer). */
   protected encoded<T>(request: AudioSpeechRequest, options: RequestOptions | undefined, convert: (bytes: Uint8Array) => T): APIPromise<T> {
     return new APIPromise(
-      (responseType) =>
-        this.audio.audioSpeech({ audioSpeechRequest: unstreamed(request) }, { ...toAxiosConfig(options), responseType: responseType ?? 'arraybuffer' }),
+      async (responseType) =>
+        (await this.audio()).audioSpeech(
+          { audioSpeechRequest: unstreamed(request) },
+          { ...toAxiosConfig(options), responseType: responseType ?? 'arraybuffer' },
+        ),
       (response) => {
         const data: unknown = response.data;
         return convert(data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer));
@@ -77,8 +80,8 @@ export class Speech {
     yield* decodeSpeechEvents(response.data, options.signal, this.platform.decodeBase64);
   }
 
-  private requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<ReadableStream<Uint8Array>>> {
-    return this.audio.audioSpeech({ audioSpeechRequest: request }, { ...toAxiosConfig(options), responseType: 'stream' }) as unknown as Promise<
+  private async requestBody(request: AudioSpeechRequest, options?: RequestOptions): Promise<AxiosResponse<ReadableStream<Uint8Array>>> {
+    return (await this.audio()).audioSpeech({ audioSpeechRequest: request }, { ...toAxiosConfig(options), responseType: 'stream' }) as unknown as Promise<
       AxiosResponse<ReadableStream<Uint8Array>>
     >;
   }

@@ -1,5 +1,5 @@
 import type { RawAxiosRequestConfig, ResponseType } from 'axios';
-import { AudioTranscriptionsResponseFormatEnum, type AudioApi, type AudioTranscriptionsModelEnum } from '../generated/api/audio-api';
+import type { AudioApi, AudioTranscriptionsModelEnum, AudioTranscriptionsResponseFormatEnum } from '../generated/api/audio-api';
 import type {
   AudioTranscriptionJsonResponse,
   AudioTranscriptionRequestFile,
@@ -17,6 +17,9 @@ import { toUploadSource, type Uploadable } from './uploads';
 /** Timing detail of a verbose_json result (the spec's inline enum, which the generator flattens to string). */
 export type TimestampGranularity = 'segment' | 'word';
 const TIMESTAMP_GRANULARITIES: readonly TimestampGranularity[] = ['segment', 'word'];
+// The generated enum's values, listed here so that validating them does not load the generated API
+// class (and axios) before the first request; `satisfies` fails the type check when the spec's list changes.
+const RESPONSE_FORMATS = Object.keys({ json: true, verbose_json: true } satisfies Record<AudioTranscriptionsResponseFormatEnum, true>);
 
 /** Fields shared by transcription and translation requests, named as on the wire. */
 interface AudioToTextParams {
@@ -48,7 +51,7 @@ type PlainJson = { response_format?: 'json' };
 /** `together.transcriptions`: speech to text in the spoken language. */
 export class Transcriptions {
   constructor(
-    private readonly audio: AudioApi,
+    private readonly audio: () => Promise<AudioApi>,
     private readonly platform: Platform,
   ) {}
 
@@ -62,7 +65,7 @@ export class Transcriptions {
     });
     return new APIPromise(
       async (responseType) =>
-        this.audio.audioTranscriptions(
+        (await this.audio()).audioTranscriptions(
           { ...generatedFields(params), file: await file, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
           uploadConfig(options, responseType),
         ),
@@ -75,7 +78,7 @@ export class Transcriptions {
 /** `together.translations`: speech to English (or the given language) text. */
 export class Translations {
   constructor(
-    private readonly audio: AudioApi,
+    private readonly audio: () => Promise<AudioApi>,
     private readonly platform: Platform,
   ) {}
 
@@ -85,7 +88,7 @@ export class Translations {
   create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse> {
     const file = prepareUpload(params, this.platform, () => validateAudioToText('translation', params));
     return new APIPromise(
-      async (responseType) => this.audio.audioTranslations({ ...generatedFields(params), file: await file }, uploadConfig(options, responseType)),
+      async (responseType) => (await this.audio()).audioTranslations({ ...generatedFields(params), file: await file }, uploadConfig(options, responseType)),
       (response) => response.data as AudioTranslationResponse,
       options,
     );
@@ -130,9 +133,8 @@ function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError(`The ${kind} parameters must be an object.`);
   if (params.file === undefined || params.file === null)
     throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
-  const formats = Object.values(AudioTranscriptionsResponseFormatEnum) as string[];
-  if (params.response_format !== undefined && !formats.includes(params.response_format)) {
-    throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${formats.join(', ')}.`);
+  if (params.response_format !== undefined && !RESPONSE_FORMATS.includes(params.response_format)) {
+    throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${RESPONSE_FORMATS.join(', ')}.`);
   }
   const { temperature } = params;
   if (temperature !== undefined && !(typeof temperature === 'number' && temperature >= 0 && temperature <= 1)) {

@@ -5,12 +5,12 @@ import { toAxiosConfig, type RequestOptions } from './request-options';
 
 /** `together.voices`: the voice catalogue. */
 export class Voices {
-  constructor(private readonly api: VoicesApi) {}
+  constructor(private readonly api: () => Promise<VoicesApi>) {}
 
   /** Every speech model with the voices it offers. */
   list(options?: RequestOptions): APIPromise<ListVoicesResponse> {
     return new APIPromise(
-      (responseType) => this.api.fetchVoices({ ...toAxiosConfig(options), ...(responseType && { responseType }) }),
+      async (responseType) => (await this.api()).fetchVoices({ ...toAxiosConfig(options), ...(responseType && { responseType }) }),
       (response) => response.data as ListVoicesResponse,
       options,
     );

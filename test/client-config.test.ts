@@ -2,6 +2,7 @@ import { TogetherAudio, MissingApiKeyError } from '../src';
 import { resolveBaseURL } from '../src/config';
 import { FakeTogether, sendJson } from './support/fake-together';
 import { clientInternals } from '../src/client';
+import { BASE_PATH } from '../generated/base';
 
 const savedEnv = { ...process.env };
 afterEach(() => {
@@ -11,6 +12,7 @@ afterEach(() => {
 describe('host and token resolution', () => {
   it('defaults to the spec server', () => {
     delete process.env.TOGETHER_BASE_URL;
+    expect(resolveBaseURL()).toBe(BASE_PATH);
     expect(resolveBaseURL()).toBe('https://api.together.ai/v1');
     expect(new TogetherAudio({ apiKey: 'k' }).baseURL).toBe('https://api.together.ai/v1');
   });
@@ -44,16 +46,16 @@ describe('host and token resolution', () => {
       process.env.TOGETHER_API_KEY = 'env-key';
       process.env.TOGETHER_BASE_URL = server.baseURL;
       const client = new TogetherAudio();
-      await clientInternals(client).voices.fetchVoices();
+      await (await clientInternals(client)).voices.fetchVoices();
       expect(server.requests[0].headers.authorization).toBe('Bearer env-key');
     } finally {
       await server.close();
     }
   });
 
-  it('keeps the key out of the client and its configuration when printed', () => {
+  it('keeps the key out of the client and its configuration when printed', async () => {
     const client = new TogetherAudio({ apiKey: 'sk-secret-value' });
-    const printed = require('node:util').inspect(client, { depth: 10 }) + JSON.stringify(clientInternals(client).configuration);
+    const printed = require('node:util').inspect(client, { depth: 10 }) + JSON.stringify((await clientInternals(client)).configuration);
     expect(printed).not.toContain('sk-secret-value');
   });
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   // Prism serves the spec's paths at its root.
   together = new TogetherAudio({ apiKey: 'contract-test-key', baseURL: prism.ready[1] });
-  clientInternals(together).axios.interceptors.response.use((response) => {
+  (await clientInternals(together)).axios.interceptors.response.use((response) => {
     responses.push(response);
     return response;
   });
@@ -89,7 +89,7 @@ function expectTranscript(data: AudioTranscriptionResponse | AudioTranslationRes
 }
 
 test('GET /voices deserializes into ListVoicesResponse', async () => {
-  const { data } = await clientInternals(together).voices.fetchVoices();
+  const { data } = await (await clientInternals(together)).voices.fetchVoices();
   acceptedResponse();
   const voices: ListVoicesResponse = data;
   expect(voices.data.length).toBeGreaterThan(0);
@@ -101,7 +101,7 @@ test('GET /voices deserializes into ListVoicesResponse', async () => {
 
 test.each(Object.entries(mediaTypeOf))('POST /audio/speech as %s returns %s bytes', async (format, mediaType) => {
   const request = { ...speechRequest, response_format: format as SpeechResponseFormat };
-  const { data } = await clientInternals(together).audio.audioSpeech({ audioSpeechRequest: request });
+  const { data } = await (await clientInternals(together)).audio.audioSpeech({ audioSpeechRequest: request });
   expect(acceptedResponse().headers['content-type']).toBe(mediaType);
   expect(Buffer.isBuffer(data)).toBe(true);
   expect(data.length).toBeGreaterThan(0);
@@ -123,7 +123,7 @@ test('POST /audio/speech with every optional field, through together.speech', as
 
 test('POST /audio/speech with stream: true passes validation (Prism cannot mock an event stream body)', async () => {
   const before = responses.length;
-  const call = clientInternals(together).audio.audioSpeech(
+  const call = (await clientInternals(together)).audio.audioSpeech(
     { audioSpeechRequest: { ...speechRequest, response_format: 'raw', stream: true } },
     toAxiosConfig({ maxRetries: 0 }),
   );
@@ -142,7 +142,7 @@ test('POST /audio/speech with stream: true passes validation (Prism cannot mock 
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await clientInternals(together).audio.audioTranscriptions(
+  const { data } = await (await clientInternals(together)).audio.audioTranscriptions(
     {
       file: audio,
       model: 'openai/whisper-large-v3',
@@ -175,7 +175,7 @@ test.each(['json', 'verbose_json'] as const)('POST /audio/transcriptions with a 
 });
 
 test.each(['json', 'verbose_json'] as const)('POST /audio/translations with a Buffer upload, %s', async (responseFormat) => {
-  const { data } = await clientInternals(together).audio.audioTranslations(
+  const { data } = await (await clientInternals(together)).audio.audioTranslations(
     {
       file: audio,
       model: 'openai/whisper-large-v3',
@@ -205,7 +205,7 @@ test('the facade resources send requests the spec accepts', async () => {
 
 test('a speech request without the required voice is rejected by the spec and surfaces as BadRequestError', async () => {
   const { voice: _omitted, ...withoutVoice } = speechRequest;
-  const call = clientInternals(together).audio.audioSpeech({ audioSpeechRequest: withoutVoice as AudioSpeechRequest });
+  const call = (await clientInternals(together)).audio.audioSpeech({ audioSpeechRequest: withoutVoice as AudioSpeechRequest });
   const error = await call.then(
     () => undefined,
     (caught: unknown) => caught,
@@ -216,13 +216,13 @@ test('a speech request without the required voice is rejected by the spec and su
 });
 
 test('a transcription with a response_format outside the enum is rejected by the spec', async () => {
-  const call = clientInternals(together).audio.audioTranscriptions({ file: audio, responseFormat: 'srt' as 'json' });
+  const call = (await clientInternals(together)).audio.audioTranscriptions({ file: audio, responseFormat: 'srt' as 'json' });
   await expect(call).rejects.toBeInstanceOf(BadRequestError);
   await call.catch((error: BadRequestError) => expect(error.headers['sl-violations']).toMatch(/response_format/));
 });
 
 test('a public URL as the upload file is accepted (the overlay makes file anyOf)', async () => {
-  const { data } = await clientInternals(together).audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }, exampleFor('json'));
+  const { data } = await (await clientInternals(together)).audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' }, exampleFor('json'));
   acceptedResponse();
   expectTranscript(data, 'json');
 });
@@ -247,7 +247,7 @@ describe("Together's published document, without the overlay", () => {
       },
     );
     client = new TogetherAudio({ apiKey: 'contract-test-key', baseURL: published.ready[1], maxRetries: 0 });
-    clientInternals(client).axios.interceptors.response.use((response) => {
+    (await clientInternals(client)).axios.interceptors.response.use((response) => {
       seen.push(response);
       return response;
     });
@@ -263,15 +263,15 @@ describe("Together's published document, without the overlay", () => {
   });
 
   test('known defect 1: a URL upload matches both oneOf branches of file, so it is refused', async () => {
-    const error = await clientInternals(client)
-      .audio.audioTranscriptions({ file: 'https://example.com/meeting.wav' })
+    const error = await (await clientInternals(client)).audio
+      .audioTranscriptions({ file: 'https://example.com/meeting.wav' })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).headers['sl-violations']).toMatch(/oneOf|file/);
   });
 
   test('known defect 2: with oneOf responses a verbose_json result cannot be served (Prism falls back to the plain branch)', async () => {
-    const { data } = await clientInternals(client).audio.audioTranscriptions({ file: audio, responseFormat: 'verbose_json' });
+    const { data } = await (await clientInternals(client)).audio.audioTranscriptions({ file: audio, responseFormat: 'verbose_json' });
     expect(data).toEqual({ text: expect.any(String) });
   });
 });

@@ -41,15 +41,13 @@ beforeAll(async () => {
 afterEach(() => server.reset());
 afterAll(() => server.close());
 
-function speechError(options: Parameters<ClientInternals['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
-  return clientInternals(client)
-    .audio.audioSpeech({ audioSpeechRequest: request }, options)
-    .then(
-      () => {
-        throw new Error('expected the request to fail');
-      },
-      (error: unknown) => error,
-    );
+async function speechError(options: Parameters<ClientInternals['audio']['audioSpeech']>[1] = {}): Promise<unknown> {
+  return (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: request }, options).then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error,
+  );
 }
 
 function respond(handler: (res: ServerResponse) => void): void {
@@ -241,9 +239,7 @@ describe('connection failures', () => {
     const baseURL = closed.baseURL;
     await closed.close();
     const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
-    const error = await clientInternals(offline)
-      .voices.fetchVoices()
-      .catch((e: unknown) => e);
+    const error = await (await clientInternals(offline)).voices.fetchVoices().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isAxiosError(error)).toBe(false);
@@ -330,7 +326,7 @@ describe('responseMeta', () => {
       });
       res.end('RIFF');
     });
-    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: request });
     expect(responseMeta(response)).toEqual({
       requestId: 'req_ok',
       rateLimit: { limit: 60, remaining: 59, reset: 1 },
@@ -366,9 +362,7 @@ describe('each failure is exactly its own class, by constructor and name', () =>
     const baseURL = closed.baseURL;
     await closed.close();
     const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
-    return clientInternals(offline)
-      .voices.fetchVoices()
-      .catch((e: unknown) => e);
+    return (await clientInternals(offline)).voices.fetchVoices().catch((e: unknown) => e);
   }
 
   it('a refused connection is an APIConnectionError, not an APITimeoutError', async () => {
@@ -480,7 +474,7 @@ describe('serialized forms', () => {
       res.write(Buffer.alloc(1000));
       setTimeout(() => res.socket?.destroy(), 20);
     });
-    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream' });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: request }, { responseType: 'stream' });
     const reader = (response.data as unknown as ReadableStream<Uint8Array>).getReader();
     const error = await (async () => {
       for (;;) await reader.read();

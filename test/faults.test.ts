@@ -250,7 +250,7 @@ describe('cancellation', () => {
       res.write(randomBytes(100));
     });
     const controller = new AbortController();
-    const response = await clientInternals(makeClient()).audio.audioSpeech(
+    const response = await (await clientInternals(makeClient())).audio.audioSpeech(
       { audioSpeechRequest: request },
       { responseType: 'stream', signal: controller.signal },
     );

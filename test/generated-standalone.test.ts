@@ -1,5 +1,6 @@
 import { isAxiosError } from 'axios';
-import { AudioApi, BadRequestError, Configuration, TogetherAudio, VoicesApi, type ErrorData } from '../src';
+import { BadRequestError, Configuration, TogetherAudio, type ErrorData } from '../src';
+import { AudioApi, VoicesApi } from '../src/api';
 import { FakeTogether, readJson, sendError, sendJson } from './support/fake-together';
 
 /** The generated classes on their own, as a user who imports nothing from the facade uses them. */

@@ -1,8 +1,8 @@
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { AudioApi } from '../src/api';
 import {
-  AudioApi,
   BadRequestError,
   RateLimitError,
   TogetherAudio,
@@ -38,7 +38,7 @@ describe('POST /audio/speech', () => {
       res.end(AUDIO);
     });
 
-    const response = await clientInternals(client).audio.audioSpeech({
+    const response = await (await clientInternals(client)).audio.audioSpeech({
       audioSpeechRequest: { ...request, response_format: 'wav', sample_rate: 24000, response_encoding: 'pcm_s16le' },
     });
 
@@ -68,7 +68,7 @@ describe('POST /audio/speech', () => {
       res.writeHead(200, { 'content-type': String(req.headers.accept) });
       res.end(AUDIO);
     });
-    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: { ...request, ...extra } });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: { ...request, ...extra } });
     expect(server.requests[0].headers.accept).toBe(accept);
     expect(response.headers['content-type']).toBe(accept);
   });
@@ -79,7 +79,7 @@ describe('POST /audio/speech', () => {
       res.writeHead(200, { 'content-type': 'audio/wav' });
       res.end(body.model);
     });
-    const response = await clientInternals(client).audio.audioSpeech({ audioSpeechRequest: { ...request, model: 'someone/new-tts-model' } });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: { ...request, model: 'someone/new-tts-model' } });
     expect(response.data.toString()).toBe('someone/new-tts-model');
   });
 
@@ -87,9 +87,7 @@ describe('POST /audio/speech', () => {
     server.route('POST /audio/speech', (_req, res) =>
       sendError(res, 400, 'voice not found', { param: 'voice', code: 'invalid_voice' }, { 'x-request-id': 'req_400' }),
     );
-    const error = await clientInternals(client)
-      .audio.audioSpeech({ audioSpeechRequest: request })
-      .catch((e: unknown) => e);
+    const error = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: request }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error).toMatchObject({ status: 400, param: 'voice', code: 'invalid_voice', type: 'invalid_request_error', requestId: 'req_400' });
     expect((error as Error).message).toContain('voice not found');
@@ -119,7 +117,7 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
       sendJson(res, 200, { text: 'hello world' });
     });
 
-    const response = await clientInternals(client).audio.audioTranscriptions({ file: makeFile(), model: 'openai/whisper-large-v3', language: 'en' });
+    const response = await (await clientInternals(client)).audio.audioTranscriptions({ file: makeFile(), model: 'openai/whisper-large-v3', language: 'en' });
 
     expect(response.data).toEqual({ text: 'hello world' });
     expect(contentType).toMatch(/^multipart\/form-data; boundary=/);
@@ -136,7 +134,7 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
       parsed = await parseMultipart(req);
       sendJson(res, 200, { text: 'translated' });
     });
-    const response = await clientInternals(client).audio.audioTranslations({ file: 'https://example.com/clip.mp3' });
+    const response = await (await clientInternals(client)).audio.audioTranslations({ file: 'https://example.com/clip.mp3' });
     expect(response.data).toEqual({ text: 'translated' });
     expect(parsed).toEqual({ fields: { file: ['https://example.com/clip.mp3'] }, files: [] });
   });
@@ -171,8 +169,8 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
       minSpeakers: 1,
       maxSpeakers: 2,
     };
-    const first = await clientInternals(client).audio.audioTranscriptions({ ...common, timestampGranularities: 'word' });
-    await clientInternals(client).audio.audioTranscriptions({ ...common, timestampGranularities: ['word', 'segment'] });
+    const first = await (await clientInternals(client)).audio.audioTranscriptions({ ...common, timestampGranularities: 'word' });
+    await (await clientInternals(client)).audio.audioTranscriptions({ ...common, timestampGranularities: ['word', 'segment'] });
 
     expect(first.data).toEqual(verbose);
     const scalarFields = {
@@ -190,9 +188,7 @@ describe('POST /audio/transcriptions and /audio/translations', () => {
   it('maps a 429 ErrorData body to RateLimitError', async () => {
     server.route('POST /audio/translations', (_req, res) => sendError(res, 429, 'slow down', { type: 'rate_limit' }));
     // Without retries: by default a 429 is retried after a backoff.
-    const error = await clientInternals(client)
-      .audio.audioTranslations({ file: AUDIO }, { 'axios-retry': { retries: 0 } })
-      .catch((e: unknown) => e);
+    const error = await (await clientInternals(client)).audio.audioTranslations({ file: AUDIO }, { 'axios-retry': { retries: 0 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ status: 429, type: 'rate_limit' });
   });
@@ -204,7 +200,7 @@ describe('GET /voices', () => {
       data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'friendly sidekick' }] }],
     };
     server.route('GET /voices', (_req, res) => sendJson(res, 200, voices));
-    const response = await clientInternals(client).voices.fetchVoices();
+    const response = await (await clientInternals(client)).voices.fetchVoices();
     expect(response.data).toEqual(voices);
     expect(server.requests[0]).toMatchObject({ method: 'GET' });
     expect(server.requests[0].headers).toMatchObject({ authorization: `Bearer ${API_KEY}`, accept: 'application/json' });
@@ -218,7 +214,7 @@ describe('generated classes used directly', () => {
       res.writeHead(200, { 'content-type': 'audio/mpeg' });
       res.end(AUDIO);
     });
-    const api = new AudioApi(clientInternals(client).configuration, client.baseURL, clientInternals(client).axios);
+    const api = new AudioApi((await clientInternals(client)).configuration, client.baseURL, (await clientInternals(client)).axios);
     const response = await api.audioSpeech({ audioSpeechRequest: { model: 'hexgrad/Kokoro-82M', input: 'x', voice: 'af_alloy', response_format: 'mp3' } });
     expect(Buffer.compare(response.data, AUDIO)).toBe(0);
   });

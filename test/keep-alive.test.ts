@@ -26,7 +26,7 @@ it('reuses one keep-alive connection for sequential calls, whatever the global a
   });
   const together = new TogetherAudio({ apiKey: 'test-key', baseURL: server.baseURL });
 
-  for (let call = 0; call < 3; call++) await clientInternals(together).voices.fetchVoices();
+  for (let call = 0; call < 3; call++) await (await clientInternals(together)).voices.fetchVoices();
 
   expect(server.requests).toHaveLength(3);
   expect(clientPorts.size).toBe(1);

@@ -25,10 +25,21 @@ const expectedFiles = [
   'CHANGELOG.md',
   'LICENSE',
   'README.md',
+  'dist/api-*.d.mts',
+  'dist/api-*.d.ts',
+  'dist/api.cjs',
+  'dist/api.cjs.map',
+  'dist/api.d.mts',
+  'dist/api.d.ts',
+  'dist/api.mjs',
+  'dist/api.mjs.map',
+  'dist/api.node.mjs',
   'dist/chunk-*.mjs',
   'dist/chunk-*.mjs.map',
   'dist/cli.cjs',
   'dist/cli.cjs.map',
+  'dist/http-stack-*.mjs',
+  'dist/http-stack-*.mjs.map',
   'dist/index.cjs',
   'dist/index.cjs.map',
   'dist/index.d.mts',
@@ -69,20 +80,22 @@ afterAll(async () => {
 
 test('the tarball holds only the built package, its README, changelog and licence', () => {
   // Shared chunks and declarations carry a content hash in their names.
-  expect([...new Set(packed.files.map((file) => file.replace(/^(dist\/(?:chunk|web))-[\w-]+\./, '$1-*.')))].sort()).toEqual(expectedFiles);
+  expect([...new Set(packed.files.map((file) => file.replace(/^(dist\/(?:chunk|web|api|http-stack))-[\w-]+\./, '$1-*.')))].sort()).toEqual(expectedFiles);
 });
 
-test('require() loads the CommonJS build and calls the API', async () => {
+test('require() loads the CommonJS build and calls the API, loading axios only for the first request', async () => {
   const result = await runConsumerCall(consumer, 'voices.cjs', server.baseURL, API_KEY);
   expect(result.entry).toBe(path.join(consumer, 'node_modules', PACKAGE_NAME, 'dist', 'index.cjs'));
+  expect(result).toMatchObject({ axiosAtStart: false, axiosAfterCall: true });
   expect(result.audioApi).toBe('function');
   expect(result.data).toEqual(voices);
   expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);
 });
 
-test('import loads the ESM build and calls the API', async () => {
+test('import loads the ESM build and calls the API, loading axios only for the first request', async () => {
   const result = await runConsumerCall(consumer, 'voices.mjs', server.baseURL, API_KEY);
   expect(result.entry).toBe(`file://${path.join(consumer, 'node_modules', PACKAGE_NAME, 'dist', 'index.mjs')}`);
+  expect(result).toMatchObject({ axiosAtStart: false, axiosAfterCall: true });
   expect(result.audioApi).toBe('function');
   expect(result.data).toEqual(voices);
   expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${API_KEY}`);

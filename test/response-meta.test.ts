@@ -1,5 +1,6 @@
 import * as publicApi from '../src';
 import * as webApi from '../src/web';
+import * as generatedApi from '../src/api';
 import { BadRequestError, TogetherAudio, type ResponseMeta } from '../src';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, writeSpeechEvents } from './support/fake-together';
 
@@ -160,6 +161,19 @@ describe('one public surface', () => {
     ]) {
       expect(names).not.toContain(internal);
     }
-    expect(names).toEqual(expect.arrayContaining(['TogetherAudio', 'AudioApi', 'VoicesApi', 'Configuration', 'BadRequestError']));
+    expect(names).toEqual(expect.arrayContaining(['TogetherAudio', 'Configuration', 'BadRequestError']));
+    // They import axios, which the client loads only on its first request: their own entry has them.
+    expect(names).not.toContain('AudioApi');
+  });
+
+  it('the api entry exports the generated API classes and their enums, and none of the generator internals', () => {
+    expect(Object.keys(generatedApi).sort()).toEqual([
+      'AudioApi',
+      'AudioTranscriptionsModelEnum',
+      'AudioTranscriptionsResponseFormatEnum',
+      'AudioTranslationsModelEnum',
+      'AudioTranslationsResponseFormatEnum',
+      'VoicesApi',
+    ]);
   });
 });

@@ -242,7 +242,7 @@ describe('maxRetries', () => {
 
   it('applies to the generated methods through their axios options', async () => {
     server.route('GET /voices', (_req, res) => sendError(res, 502, 'bad gateway'));
-    await expect(clientInternals(makeClient()).voices.fetchVoices({ 'axios-retry': { retries: 0 } })).rejects.toBeInstanceOf(InternalServerError);
+    await expect((await clientInternals(makeClient())).voices.fetchVoices({ 'axios-retry': { retries: 0 } })).rejects.toBeInstanceOf(InternalServerError);
     expect(server.requests).toHaveLength(1);
   });
 });

@@ -114,7 +114,8 @@ describe('a simulated next revision of the document', () => {
     // The client's generated classes are internal: the probe reaches them as the facade does, from the sources.
     const probe = `
       import http from 'node:http';
-      import { AudioApi, TogetherAudio, BadRequestError } from './src/index';
+      import { TogetherAudio, BadRequestError } from './src/index';
+      import { AudioApi } from './src/api';
       let calls = 0;
       const server = http.createServer((req, res) => {
         calls++;

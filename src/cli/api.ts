@@ -64,16 +64,11 @@ export interface CallOptions extends RequestOptions {
 export class Api {
   readonly #client: TogetherAudio;
   #uploadProgress: ((sentBytes: number) => void) | undefined;
+  /** Resolves once the client's HTTP stack is loaded with the upload-progress hook installed. */
+  #progressHook: Promise<void> | undefined;
 
   constructor(options: ApiOptions) {
     this.#client = new TogetherAudio({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeout });
-    // The facade's RequestOptions has no upload progress; axios reports it per request (the CLI is
-    // part of the package, so it may reach the client's axios instance).
-    clientInternals(this.#client).axios.interceptors.request.use((config) => {
-      const report = this.#uploadProgress;
-      if (report) config.onUploadProgress = ({ loaded }) => report(loaded);
-      return config;
-    });
   }
 
   speechReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
@@ -102,6 +97,16 @@ export class Api {
 
   async #withUploadProgress<T>(options: CallOptions, call: (options: RequestOptions) => Promise<T>): Promise<T> {
     const { onUploadProgress, ...rest } = options;
+    // The facade's RequestOptions has no upload progress; axios reports it per request (the CLI is
+    // part of the package, so it may reach the client's axios instance).
+    this.#progressHook ??= clientInternals(this.#client).then(({ axios }) => {
+      axios.interceptors.request.use((config) => {
+        const report = this.#uploadProgress;
+        if (report) config.onUploadProgress = ({ loaded }) => report(loaded);
+        return config;
+      });
+    });
+    await this.#progressHook;
     this.#uploadProgress = onUploadProgress;
     try {
       return await call(rest);

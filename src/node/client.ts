@@ -1,4 +1,4 @@
-import { clientInternals, TogetherAudio as CoreTogetherAudio, type ClientOptions } from '../client';
+import { lazyAudio, TogetherAudio as CoreTogetherAudio, type ClientOptions } from '../client';
 import { resolveApiKey } from '../config';
 import type { Platform } from '../platform';
 import { Realtime } from '../realtime';
@@ -14,7 +14,7 @@ export class TogetherAudio extends CoreTogetherAudio {
   protected static override platform: Platform = nodePlatform;
 
   /** Text to speech: whole, streamed PCM, a Node Readable, or straight to a (WAV) file. */
-  override readonly speech: NodeSpeech = new NodeSpeech(clientInternals(this).audio, nodePlatform);
+  override readonly speech: NodeSpeech = new NodeSpeech(lazyAudio(this), nodePlatform);
   /** Realtime websocket sessions: `realtime.tts()` (with Node's file helpers) and `realtime.transcription()`. */
   readonly realtime: Realtime<NodeRealtimeTTS>;
 

@@ -83,18 +83,32 @@ export function makeConsumerProject(dir: string): string {
 
 /** How a consumer uses the package: a call from CommonJS and from ESM, and code type-checked against its declarations. */
 const consumerFiles: Record<string, string> = {
+  // Whether axios has been loaded is read from require's cache (which holds the CommonJS modules an
+  // ES module loads too): the client loads it on its first request, not at import.
   'voices.cjs': `
-const { TogetherAudio, AudioApi } = require('${PACKAGE_NAME}');
+const { TogetherAudio } = require('${PACKAGE_NAME}');
+const axiosLoaded = () => Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]axios[\\\\/]/.test(file));
 const [baseURL, apiKey] = process.argv.slice(2);
-new TogetherAudio({ apiKey, baseURL }).voices.list().then((data) => {
-  console.log(JSON.stringify({ entry: require.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
+const client = new TogetherAudio({ apiKey, baseURL });
+const axiosAtStart = axiosLoaded();
+client.voices.list().then((data) => {
+  const axiosAfterCall = axiosLoaded();
+  const { AudioApi } = require('${PACKAGE_NAME}/api');
+  console.log(JSON.stringify({ entry: require.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data, axiosAtStart, axiosAfterCall }));
 });
 `,
   'voices.mjs': `
-import { TogetherAudio, AudioApi } from '${PACKAGE_NAME}';
+import { createRequire } from 'node:module';
+import { TogetherAudio } from '${PACKAGE_NAME}';
+const { cache } = createRequire(import.meta.url);
+const axiosLoaded = () => Object.keys(cache).some((file) => /[\\\\/]node_modules[\\\\/]axios[\\\\/]/.test(file));
 const [baseURL, apiKey] = process.argv.slice(2);
-const data = await new TogetherAudio({ apiKey, baseURL }).voices.list();
-console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data }));
+const client = new TogetherAudio({ apiKey, baseURL });
+const axiosAtStart = axiosLoaded();
+const data = await client.voices.list();
+const axiosAfterCall = axiosLoaded();
+const { AudioApi } = await import('${PACKAGE_NAME}/api');
+console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audioApi: typeof AudioApi, data, axiosAtStart, axiosAfterCall }));
 `,
   // Checked twice: as CommonJS (check.ts, "require" types) and as ESM (check.mts, "import" types).
   'check.ts': typeCheckedUse(),
@@ -121,15 +135,17 @@ console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audi
 
 function typeCheckedUse(): string {
   return `
-import { AudioApi, AudioSpeechRequest, TogetherAudio, APIError, type ListVoicesResponse } from '${PACKAGE_NAME}';
+import { AudioSpeechRequest, TogetherAudio, APIError, type ListVoicesResponse } from '${PACKAGE_NAME}';
+import { AudioApi } from '${PACKAGE_NAME}/api';
 
 const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'tara', response_format: 'mp3' };
 const client = new TogetherAudio({ apiKey: 'key', baseURL: 'http://127.0.0.1:9' });
 export const speech: Promise<Buffer> = client.speech.create(request);
 export const requestId: Promise<string | undefined> = client.speech.create(request).withResponse().then(({ response }) => response.requestId);
 export const voices: Promise<ListVoicesResponse> = client.voices.list();
-// The generated classes stay importable for use on their own.
+// The generated classes stay importable for use on their own, and bind to a client.
 export const standalone: AudioApi = new AudioApi();
+export const bound: AudioApi = client.api(AudioApi);
 export const isApiError = (error: unknown): error is APIError => error instanceof APIError && typeof error.status === 'number';
 // @ts-expect-error voice is required: proves the types are real, not any.
 export const missingVoice: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello' };
@@ -144,6 +160,9 @@ export interface ConsumerCall {
   entry: string;
   audioApi: string;
   data: unknown;
+  /** Whether axios had been loaded once the client was constructed, and after its first call. */
+  axiosAtStart: boolean;
+  axiosAfterCall: boolean;
 }
 
 export async function runConsumerCall(dir: string, script: 'voices.cjs' | 'voices.mjs', baseURL: string, apiKey: string): Promise<ConsumerCall> {
