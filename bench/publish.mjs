@@ -26,7 +26,7 @@ const bulletList = (title, lines) => (lines.length ? `\n\n${title}\n\n${lines.ma
 
 const FOOTPRINT_NOTES = [
   '- Measured in the same run for the three packages; ratios are this package over the other (lower is smaller or faster).',
-  "- Cold import: a fresh Node process per measurement (interleaved across packages), from the first `import()` to a constructed client, median. Node loads this package's CommonJS build through its ES module, and with it axios's single-file build; `ws` is loaded only with the first realtime session.",
+  "- Cold import: a fresh Node process per measurement (interleaved across packages), from the first `import()` to a constructed client, median. Node loads this package's CommonJS build through its ES module; axios, axios-retry and the generated API classes load with a client's first request, and `ws` with the first realtime session, so neither is in this figure (the first request pays for axios once).",
   '- Bundle: esbuild, `--bundle --minify --platform=browser`, of an app that calls speech (whole), streamed speech and the voice list (openai has no voice list: its model list stands in). This package resolves to its runtime-neutral entry there.',
   "- Runtime dependencies: every package installed with the package (its dependencies, and theirs). Most of this package's are axios's own (form-data and its helpers, follow-redirects, proxy-from-env).",
 ].join('\n');
