@@ -40,8 +40,8 @@ export interface ClientOptions extends ConnectionOptions {
 export const DEFAULT_TIMEOUT = 60_000;
 
 /**
- * The entry point: one Configuration and one private axios instance (never the global one),
- * shared by every generated API class. This is the runtime-neutral client (browsers, workers,
+ * The entry point: one Configuration and one private axios instance (never the global one, and
+ * made on the first request), shared by every generated API class. This is the runtime-neutral client (browsers, workers,
  * Deno, Bun); on Node the package's entry adds keep-alive agents, file paths, Node streams and
  * realtime sessions to it.
  */
