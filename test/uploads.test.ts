@@ -312,25 +312,50 @@ describe('what a file part says about itself', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('an async iterable that fails is named in the error, with its error as the cause', async () => {
+  it.each<[string, () => Uploadable]>([
+    [
+      'an async iterable',
+      () =>
+        (async function* failing(): AsyncGenerator<Uint8Array> {
+          yield AUDIO.subarray(0, 1000);
+          throw new Error('microphone unplugged');
+        })(),
+    ],
+    [
+      'a ReadableStream',
+      () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(AUDIO.subarray(0, 1000));
+            setTimeout(() => controller.error(new Error('microphone unplugged')), 10);
+          },
+        }),
+    ],
+  ])('%s that fails is named in the error, with its error as the cause', async (kind, input) => {
     server.route('POST /audio/transcriptions', async (req, res) => {
       await parseMultipart(req).catch(() => undefined);
       sendJson(res, 200, { text: 'ok' });
     });
-    async function* failing(): AsyncGenerator<Uint8Array> {
-      yield AUDIO.subarray(0, 1000);
-      throw new Error('microphone unplugged');
-    }
 
-    const error = await client.transcriptions.create({ file: failing() }).catch((e: unknown) => e);
+    const error = await client.transcriptions.create({ file: input() }).catch((e: unknown) => e);
 
     expect((error as Error).constructor).toBe(UploadSourceError);
     expect(error).toMatchObject({
       name: 'UploadSourceError',
-      source: 'an async iterable given as "file"',
-      message: 'Reading the upload source, an async iterable given as "file", failed: microphone unplugged',
+      source: `${kind} given as "file"`,
+      message: `Reading the upload source, ${kind} given as "file", failed: microphone unplugged`,
     });
     expect(((error as Error).cause as Error).message).toBe('microphone unplugged');
+  });
+
+  it('a value that cannot be uploaded gets a TypeError that lists what can', async () => {
+    await expect(client.transcriptions.create({ file: true as never })).rejects.toThrow(
+      new TypeError(
+        'Cannot upload a boolean: pass an http(s) URL, a Uint8Array/Buffer, an ArrayBuffer, a Blob/File, a ReadableStream, ' +
+          'a Node Readable or an async iterable of bytes (or, on Node, a file path or file: URL).',
+      ),
+    );
+    expect(server.requests).toHaveLength(0);
   });
 
   it("a caller's stream is handed out once: a second send is refused rather than sent empty", () => {
