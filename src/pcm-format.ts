@@ -84,6 +84,15 @@ export function wavHeader(format: PcmFormat, dataLength?: number): Uint8Array {
   const fmtSize = extended ? 18 : 16;
   const headerSize = 12 + 8 + fmtSize + (extended ? 12 : 0) + 8;
   const align = blockAlign(format);
+  // The fmt chunk holds the frame size in 16 bits and the byte rate in 32: DataView would wrap larger values silently.
+  if (align > 0xffff) {
+    throw new RangeError(`Too many channels for a WAV file: ${format.channels} of ${format.encoding} make a ${align}-byte sample frame; at most 65535 bytes.`);
+  }
+  if (format.sampleRate * align > 0xffff_ffff) {
+    throw new RangeError(
+      `Sample rate too high for a WAV file: ${format.sampleRate} Hz of ${align}-byte frames exceeds the byte rate of 4 GiB per second it can hold.`,
+    );
+  }
   const known = dataLength !== undefined;
   if (known && (!Number.isInteger(dataLength) || dataLength < 0)) throw new TypeError(`Invalid WAV data length ${dataLength}.`);
   const padded = known ? dataLength + (dataLength % 2) : 0;

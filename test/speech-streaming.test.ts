@@ -322,6 +322,20 @@ describe('speech.stream: the end of the stream and error events', () => {
     expect(ports[1]).toBe(ports[0]);
   });
 
+  it('a connection reset after [DONE] is no error: all the audio has arrived', async () => {
+    const pcm = randomBytes(100);
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      startEventStream(res);
+      res.write(chunkEvent(pcm));
+      res.write(sseEvent('[DONE]'), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+
+    const chunks = await collect(client.speech.stream(request));
+
+    expect(chunks).toEqual([pcm]);
+  });
+
   it.each([
     ['an error object', { error: { message: 'voice model overloaded', type: 'server_error' } }, 'voice model overloaded'],
     ['an error string', { error: 'quota exhausted' }, 'quota exhausted'],
@@ -499,6 +513,42 @@ describe('decodeSpeechEvents on a body of given chunks', () => {
     expect(chunks).toEqual([]);
     expect(error?.constructor).toBe(APIUserAbortError);
     expect(pulled).toBe(false);
+  });
+
+  it('after an abort no more audio is delivered, not even an event that the end of the body completes', async () => {
+    const controller = new AbortController();
+    const [first, held] = [randomBytes(8), randomBytes(8)];
+    // The second event waits for its last line end: only the end of the body would complete it.
+    const stream = body([`${chunk(first)}${chunk(held).trimEnd()}\r\r`], { open: true });
+    const chunks: Buffer[] = [];
+    const error = await (async () => {
+      for await (const piece of decodeSpeechEvents(stream, controller.signal)) {
+        chunks.push(Buffer.from(piece));
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(chunks).toEqual([first]);
+    expect((error as Error).constructor).toBe(APIUserAbortError);
+  });
+
+  it('an abort ends the stream with APIUserAbortError even when the data already read holds a malformed event', async () => {
+    const controller = new AbortController();
+    let cancelledWith: unknown = 'not cancelled';
+    const stream = body([`${chunk(randomBytes(8))}data: oops\n\n`], { open: true, onCancel: (reason) => (cancelledWith = reason) });
+    const error = await (async () => {
+      for await (const _piece of decodeSpeechEvents(stream, controller.signal)) controller.abort();
+    })().catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(APIUserAbortError);
+    expect(cancelledWith).toBeInstanceOf(APIUserAbortError);
+  });
+
+  it('leaves no timer behind once a stream has ended at [DONE], so nothing holds the process open', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    const { chunks, error } = await decode(body([chunk(randomBytes(4)), sseEvent('[DONE]')]));
+    expect(error).toBeUndefined();
+    expect(chunks).toHaveLength(1);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('leaves no abort listener on the signal once the stream has ended', async () => {

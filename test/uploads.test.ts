@@ -10,6 +10,7 @@ import {
   BadRequestError,
   TogetherAudio,
   UploadFileError,
+  UploadSourceError,
   type AudioTranscriptionJsonResponse,
   type AudioTranscriptionResponse,
   type AudioTranscriptionVerboseJsonResponse,
@@ -17,6 +18,7 @@ import {
   type AudioTranslationVerboseJsonResponse,
   type Uploadable,
 } from '../src';
+import { bytesSource } from '../src/uploads';
 import { FakeTogether, parseMultipart, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
 
 /** Compile-time equality: `expectType<Exact<A, B>>(true)` fails `tsc` unless A and B are the same type. */
@@ -175,6 +177,7 @@ describe('bad input fails before any network I/O', () => {
     const error = await client.transcriptions.create({ file: missing }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UploadFileError);
+    expect(error).toMatchObject({ name: 'UploadFileError', path: missing, source: `file ${JSON.stringify(missing)}` });
     expect((error as Error).message).toContain(missing);
     expect((error as Error).message).toMatch(/does not exist/);
     expect(server.requests).toHaveLength(0);
@@ -192,6 +195,18 @@ describe('bad input fails before any network I/O', () => {
   it.each<[string, unknown, RegExp]>([
     ['no file', { model: 'openai/whisper-large-v3' }, /needs "file"/],
     ['an empty path', { file: '' }, /empty string/],
+    ['a path of only spaces', { file: '  \t' }, /empty string/],
+    [
+      'a locked ReadableStream',
+      {
+        file: (() => {
+          const stream = new Blob([AUDIO]).stream();
+          stream.getReader();
+          return stream;
+        })(),
+      },
+      /ReadableStream that is locked/,
+    ],
     ['a number as file', { file: 42 }, /Cannot upload a number/],
     ['a plain object as file', { file: { path: 'x.wav' } }, /Cannot upload an instance of Object:/],
     ['an ftp URL', { file: new URL('ftp://example.com/a.wav') }, /ftp: URL/],
@@ -258,6 +273,97 @@ describe('results typed by response_format', () => {
     expect(verbose.duration).toBe(1.5);
     // @ts-expect-error translations take no diarization parameters
     await client.translations.create({ file: AUDIO, diarize: true });
+  });
+});
+
+describe('what a file part says about itself', () => {
+  it.each<[string, () => Uploadable, string]>([
+    ['bytes', () => AUDIO, 'application/octet-stream'],
+    ['a Blob without a type', () => new Blob([AUDIO]), 'application/octet-stream'],
+    ['a Blob with a type', () => new Blob([AUDIO], { type: 'audio/ogg' }), 'audio/ogg'],
+    ['a stream', () => Readable.from([AUDIO]), 'application/octet-stream'],
+  ])('%s: sent with the content type %s', async (_label, input, contentType) => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: input() });
+
+    expect(upload().files).toEqual([expect.objectContaining({ contentType, size: AUDIO.length })]);
+  });
+
+  it('a File without a name is sent as "audio"', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: new File([AUDIO], '', { type: 'audio/wav' }) });
+
+    expect(upload().files).toEqual([expect.objectContaining({ filename: 'audio', contentType: 'audio/wav', size: AUDIO.length })]);
+  });
+
+  it('a stream that has already ended is refused before any I/O: it would be sent empty', async () => {
+    // Not destroyed at its end (autoDestroy: false), so only its having ended shows that it holds nothing more.
+    const ended = new Readable({ autoDestroy: false, read() {} });
+    ended.push(AUDIO);
+    ended.push(null);
+    ended.resume();
+    await new Promise((resolve) => ended.once('end', resolve));
+
+    await expect(client.transcriptions.create({ file: ended })).rejects.toThrow(
+      new TypeError('Cannot upload a stream that has already ended or been destroyed.'),
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each<[string, () => Uploadable]>([
+    [
+      'an async iterable',
+      () =>
+        (async function* failing(): AsyncGenerator<Uint8Array> {
+          yield AUDIO.subarray(0, 1000);
+          throw new Error('microphone unplugged');
+        })(),
+    ],
+    [
+      'a ReadableStream',
+      () =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(AUDIO.subarray(0, 1000));
+            setTimeout(() => controller.error(new Error('microphone unplugged')), 10);
+          },
+        }),
+    ],
+  ])('%s that fails is named in the error, with its error as the cause', async (kind, input) => {
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await parseMultipart(req).catch(() => undefined);
+      sendJson(res, 200, { text: 'ok' });
+    });
+
+    const error = await client.transcriptions.create({ file: input() }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(UploadSourceError);
+    expect(error).toMatchObject({
+      name: 'UploadSourceError',
+      source: `${kind} given as "file"`,
+      message: `Reading the upload source, ${kind} given as "file", failed: microphone unplugged`,
+    });
+    expect(((error as Error).cause as Error).message).toBe('microphone unplugged');
+  });
+
+  it('a value that cannot be uploaded gets a TypeError that lists what can', async () => {
+    await expect(client.transcriptions.create({ file: true as never })).rejects.toThrow(
+      new TypeError(
+        'Cannot upload a boolean: pass an http(s) URL, a Uint8Array/Buffer, an ArrayBuffer, a Blob/File, a ReadableStream, ' +
+          'a Node Readable or an async iterable of bytes (or, on Node, a file path or file: URL).',
+      ),
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("a caller's stream is handed out once: a second send is refused rather than sent empty", () => {
+    const source = bytesSource(Readable.from([AUDIO]));
+
+    expect(source?.replayable).toBe(false);
+    source?.open();
+    expect(() => source?.open()).toThrow(new TypeError('This upload stream was already sent once and cannot be read again.'));
   });
 });
 

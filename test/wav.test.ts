@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { path as ffprobePath } from '@ffprobe-installer/ffprobe';
-import { pcmFormatForSpeech, pcmToWav, wavHeader, wavStream, writeWavFile, type PcmFormat } from '../src';
+import { once } from 'node:events';
+import { blockAlign, pcmFormatForSpeech, pcmToWav, validatePcmFormat, wavHeader, wavStream, writeWavFile, type PcmFormat } from '../src';
 import { parseWav } from './support/wav-reader';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'together-wav-'));
@@ -135,5 +136,107 @@ describe('pcmToWav with an odd number of bytes', () => {
     expect(header.dataSize).toBe(3);
     expect(header.riffSize).toBe(wav.length - 8);
     expect([...wav.subarray(header.dataOffset)]).toEqual([1, 2, 3, 0]);
+  });
+});
+
+describe('format bounds at their edges', () => {
+  const s16 = { encoding: 'pcm_s16le', sampleRate: 24000, channels: 1 } as const;
+
+  it('validatePcmFormat takes every positive integer sample rate a WAV header holds, and no more', () => {
+    expect(validatePcmFormat({ ...s16, sampleRate: 1 })).toEqual({ ...s16, sampleRate: 1 });
+    expect(validatePcmFormat({ ...s16, sampleRate: 0xffff_ffff })).toEqual({ ...s16, sampleRate: 0xffff_ffff });
+    expect(() => validatePcmFormat({ ...s16, sampleRate: 0x1_0000_0000 })).toThrow(
+      new TypeError('Invalid PCM sampleRate 4294967296: expected a positive integer.'),
+    );
+    expect(() => validatePcmFormat({ ...s16, sampleRate: 0 })).toThrow(new TypeError('Invalid PCM sampleRate 0: expected a positive integer.'));
+    expect(() => validatePcmFormat({ ...s16, sampleRate: Number.NaN })).toThrow(new TypeError('Invalid PCM sampleRate null: expected a positive integer.'));
+    expect(() => validatePcmFormat({ ...s16, channels: -1 })).toThrow(new TypeError('Invalid PCM channels -1: expected a positive integer.'));
+  });
+
+  it('validatePcmFormat takes up to 65535 channels, the most a WAV header can name', () => {
+    expect(validatePcmFormat({ ...s16, channels: 65535 }).channels).toBe(65535);
+    expect(() => validatePcmFormat({ ...s16, channels: 65536 })).toThrow(new TypeError('Invalid PCM channels 65536: at most 65535.'));
+  });
+
+  it('an unknown encoding is named, with the encodings there are', () => {
+    expect(() => validatePcmFormat({ ...s16, encoding: 'pcm_u8' as never })).toThrow(
+      new TypeError('Unknown PCM encoding "pcm_u8": expected one of pcm_s16le, pcm_f32le, pcm_alaw, pcm_mulaw.'),
+    );
+  });
+
+  it.each<[string, PcmFormat, PcmFormat]>([
+    [
+      '65535 A-law channels; 32768 of pcm_s16le',
+      { encoding: 'pcm_alaw', sampleRate: 8000, channels: 65535 },
+      { encoding: 'pcm_s16le', sampleRate: 8000, channels: 32768 },
+    ],
+    [
+      '16383 pcm_f32le channels; 16384',
+      { encoding: 'pcm_f32le', sampleRate: 8000, channels: 16383 },
+      { encoding: 'pcm_f32le', sampleRate: 8000, channels: 16384 },
+    ],
+  ])('a WAV header holds a sample frame of up to 65535 bytes, and refuses a larger one instead of writing a wrong one (%s)', (_label, largest, tooLarge) => {
+    const header = parseWav(Buffer.from(wavHeader(largest, 0)));
+    expect(header).toMatchObject({ channels: largest.channels, blockAlign: blockAlign(largest) });
+    expect(() => wavHeader(tooLarge, 0)).toThrow(RangeError);
+    expect(() => wavHeader(tooLarge)).toThrow(/WAV.*65535 bytes/);
+  });
+
+  it('a WAV header holds a byte rate of up to 4 GiB per second, and refuses a higher one instead of writing a wrong one', () => {
+    const largest = { encoding: 'pcm_s16le', sampleRate: 0x7fff_ffff, channels: 1 } as const;
+    expect(parseWav(Buffer.from(wavHeader(largest, 0))).byteRate).toBe(0xffff_fffe);
+    expect(parseWav(Buffer.from(wavHeader({ encoding: 'pcm_mulaw', sampleRate: 0xffff_ffff, channels: 1 }, 0))).byteRate).toBe(0xffff_ffff);
+    expect(() => wavHeader({ ...largest, sampleRate: 0x8000_0000 }, 0)).toThrow(RangeError);
+    expect(() => wavHeader({ ...largest, sampleRate: 0x8000_0000 })).toThrow(/WAV.*byte rate/);
+  });
+
+  it('no PCM at all is a valid WAV file of 44 bytes', () => {
+    const wav = Buffer.from(pcmToWav(new Uint8Array(0), s16));
+    expect(wav).toHaveLength(44);
+    expect(parseWav(wav)).toMatchObject({ riffSize: 36, dataSize: 0, dataOffset: 44 });
+  });
+
+  it.each([-1, 1.5, Number.NaN])('a data length of %p is refused', (length) => {
+    expect(() => wavHeader(s16, length)).toThrow(new TypeError(`Invalid WAV data length ${length}.`));
+  });
+
+  it('the data may be as long as a RIFF size of 4 GiB - 2 allows, and no longer', () => {
+    // 0xffffffff is the "unknown size" marker, so the largest RIFF size is one less, and even with the pad byte.
+    const largest = 0xffff_fffe - 36;
+    expect(parseWav(Buffer.from(wavHeader(s16, largest)))).toMatchObject({ riffSize: 0xffff_fffe, dataSize: largest });
+    expect(parseWav(Buffer.from(wavHeader(s16, largest - 1)))).toMatchObject({ riffSize: 0xffff_fffe, dataSize: largest - 1 });
+    expect(() => wavHeader(s16, largest + 1)).toThrow(new RangeError('PCM data too large for a WAV file (4 GiB limit).'));
+    const float = { encoding: 'pcm_f32le', sampleRate: 8000, channels: 1 } as const;
+    expect(parseWav(Buffer.from(wavHeader(float, 0xffff_fffe - 50)))).toMatchObject({ riffSize: 0xffff_fffe });
+    expect(() => wavHeader(float, 0xffff_fffe - 49)).toThrow(RangeError);
+  });
+
+  it('the fact chunk counts whole sample frames only', () => {
+    const stereoFloat = { encoding: 'pcm_f32le', sampleRate: 8000, channels: 2 } as const;
+    expect(parseWav(Buffer.from(wavHeader(stereoFloat, 8 * 3 + 7))).factSampleLength).toBe(3);
+  });
+});
+
+describe('wavStream', () => {
+  it('is a byte stream: a reader gets exactly the bytes it asks for', async () => {
+    const stream = wavStream(chunksOf(Buffer.alloc(100, 7), 50), { encoding: 'pcm_s16le', sampleRate: 8000, channels: 1 });
+    await once(stream, 'readable');
+    expect(stream.read(4)?.toString('ascii')).toBe('RIFF');
+    stream.destroy();
+  });
+});
+
+describe('pcmFormatForSpeech for other models', () => {
+  it('uses pcm_s16le for Minimax whatever the request says, but its sample rate', () => {
+    expect(pcmFormatForSpeech({ model: 'minimax/speech-02-hd', response_encoding: 'pcm_f32le', sample_rate: 16000 })).toEqual({
+      encoding: 'pcm_s16le',
+      sampleRate: 16000,
+      channels: 1,
+    });
+    expect(pcmFormatForSpeech({ model: 'MiniMax/speech-02-turbo' })).toEqual({ encoding: 'pcm_s16le', sampleRate: 44100, channels: 1 });
+  });
+
+  it('takes a channel count from the override', () => {
+    expect(pcmFormatForSpeech({ model: 'cartesia/sonic' }, { channels: 2 })).toEqual({ encoding: 'pcm_f32le', sampleRate: 44100, channels: 2 });
   });
 });
