@@ -385,6 +385,24 @@ describe('sends waiting for the socket to drain', () => {
     expect((error as RealtimeClosedError).closeCode).toBe(1006);
     await stt.close();
   });
+
+  it('are rejected as closed by the caller when close() gives up on a server that reads nothing', async () => {
+    fake.onSession(
+      STT,
+      (peer) => {
+        sessionCreated(peer);
+        peer.socket.pause();
+      },
+      { record: false },
+    );
+    const stt = await connect({ highWaterMark: 0, closeTimeoutMs: 100 });
+    const waiting = (await waitingSend(stt)).send;
+    const closing = stt.close();
+    const error = await within(3000, 'the waiting send', rejection(waiting));
+    expect((error as Error).constructor).toBe(TogetherAudioError);
+    expect((error as Error).message).toBe('The realtime session is closed; open a new one.');
+    await within(3000, 'close()', closing);
+  });
 });
 
 describe('liveness pings', () => {

@@ -197,13 +197,8 @@ export class RealtimeConnection<E extends ServerEvent> {
    * out, so a caller that awaits every send never has more than one event over the mark in memory.
    */
   send(event: object): Promise<void> {
-    if (!this.isOpen) {
-      // The socket may be closing before its close event has told why: unless the client asked, the server (or the network) ended it.
-      const closed = this.#closeRequested
-        ? new TogetherAudioError('The realtime session is closed; open a new one.')
-        : new RealtimeClosedError(this.#endInfo.code, this.#endInfo.reason, 'before the event was sent');
-      return Promise.reject(this.#failure ?? closed);
-    }
+    // The socket may be closing before its close event has told why: unless the client asked, the server (or the network) ended it.
+    if (!this.isOpen) return Promise.reject(this.#unsendable(this.#endInfo.code, this.#endInfo.reason));
     const data = JSON.stringify(event);
     return new Promise<void>((resolve, reject) => {
       let waiting = false;
@@ -214,7 +209,7 @@ export class RealtimeConnection<E extends ServerEvent> {
       this.#socket.send(data, (error) => {
         if (!waiting) return;
         this.#pendingSends.delete(fail);
-        if (error) reject(this.#failure ?? new RealtimeClosedError(this.#endInfo.code, error.message, 'while sending'));
+        if (error) reject(this.#unsendable(this.#endInfo.code, error.message, 'while sending'));
         else resolve();
       });
       if (this.#socket.bufferedAmount <= this.#settings.highWaterMark) {
@@ -339,10 +334,17 @@ export class RealtimeConnection<E extends ServerEvent> {
     // Together closes with 1000 even after an error; the session decides whether such a close was expected.
     if (!this.#closeRequested && code !== 1000) this.#failure ??= new RealtimeClosedError(code, reason, 'during the session');
     if (this.#firstEvent) this.#firstEvent(this.#failure ?? new RealtimeClosedError(code, reason, 'before session.created'));
-    const sendFailure = this.#failure ?? new RealtimeClosedError(code, reason, 'before the event was sent');
+    const sendFailure = this.#unsendable(code, reason);
     for (const fail of [...this.#pendingSends]) fail(sendFailure);
     this.#endSink();
     this.#markClosed();
+  }
+
+  /** Why an event cannot be sent once the socket is closing: what failed the session, else the caller's close, else the server's. */
+  #unsendable(code: number, reason: string, context = 'before the event was sent'): Error {
+    if (this.#failure) return this.#failure;
+    if (this.#closeRequested) return new TogetherAudioError('The realtime session is closed; open a new one.');
+    return new RealtimeClosedError(code, reason, context);
   }
 
   #endSink(): void {
