@@ -15,7 +15,7 @@ import {
   realtimeURL,
 } from '../src';
 import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
-import { rejection, within } from './support/realtime-session';
+import { recordTimers, rejection, within } from './support/realtime-session';
 
 // What the realtime connection itself guarantees, whatever the session on top: the server's first
 // event must be session.created, every event must be a JSON object with a string `type`, a send
@@ -289,6 +289,18 @@ describe('the end of the session', () => {
     await stt.close();
   });
 
+  it('a send after the session failed is rejected with the error that failed it', async () => {
+    fake.onSession(TTS, (peer) => {
+      sessionCreated(peer);
+      peer.socket.send('{"type": "broken');
+    });
+    const tts = await connectTts();
+    const failure = await firstFailure(tts);
+    expect((failure as Error).constructor).toBe(RealtimeProtocolError);
+    expect(await rejection(tts.append('Hello.'))).toBe(failure);
+    await tts.close();
+  });
+
   it("close() after the server has ended the session changes nothing: a send still reports the server's close", async () => {
     fake.onSession(TTS, (peer) => {
       sessionCreated(peer);
@@ -348,14 +360,32 @@ describe('the end of the session', () => {
     expect(read).toBeLessThan(total / 4);
   });
 
-  it('a close the server answers leaves no timer behind, even with a long closeTimeoutMs', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-    const before = timers();
+  it('a close the server answers leaves no timer behind: no ping interval, no close grace timer', async () => {
     fake.onSession(STT, sessionCreated);
-    const stt = await connect({ closeTimeoutMs: 60_000 });
-    await stt.close();
-    await fake.peers[0].closed;
-    expect(timers()).toBe(before);
+    const timers = recordTimers();
+    try {
+      const stt = await connect({ closeTimeoutMs: 60_000, pingIntervalMs: 60_000 });
+      await stt.close();
+      await fake.peers[0].closed;
+      expect(await timers.pending()).toBe(0);
+    } finally {
+      timers.stop();
+    }
+  });
+
+  it('a session the server drops leaves no timer behind', async () => {
+    fake.onSession(STT, (peer) => {
+      sessionCreated(peer);
+      peer.socket.terminate();
+    });
+    const timers = recordTimers();
+    try {
+      const stt = await connect({ pingIntervalMs: 60_000 });
+      expect((await firstFailure(stt))?.constructor).toBe(RealtimeClosedError);
+      expect(await timers.pending()).toBe(0);
+    } finally {
+      timers.stop();
+    }
   });
 });
 

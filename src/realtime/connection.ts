@@ -84,7 +84,7 @@ export interface SocketSettings {
 export function socketSettings(options: RealtimeSocketOptions): SocketSettings {
   const count = (name: keyof SocketSettings, fallback: number, min: number): number => {
     const value = options[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    if (!Number.isFinite(value) || value < min) {
       throw new TypeError(`${name} must be a number of at least ${min}, got ${String(options[name])}.`);
     }
     return value;
@@ -184,11 +184,6 @@ export class RealtimeConnection<E extends ServerEvent> {
 
   get isOpen(): boolean {
     return this.#socket.isOpen && !this.#closeRequested && !this.#failure;
-  }
-
-  /** The close code and reason, once closed. */
-  get endInfo(): { code: number; reason: string } {
-    return this.#endInfo;
   }
 
   /**
