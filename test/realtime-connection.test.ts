@@ -9,13 +9,13 @@ import {
   RealtimeKeepaliveError,
   RealtimeOverflowError,
   RealtimeProtocolError,
-  RealtimeTranscription,
-  RealtimeTTS,
+  type RealtimeTranscription,
+  type RealtimeTTS,
   TogetherAudioError,
   realtimeURL,
 } from '../src';
-import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
-import { recordTimers, rejection, within } from './support/realtime-session';
+import type { ServerPeer } from './support/fake-realtime';
+import { recordTimers, rejection, useFakeRealtime, within } from './support/realtime-session';
 
 // What the realtime connection itself guarantees, whatever the session on top: the server's first
 // event must be session.created, every event must be a JSON object with a string `type`, a send
@@ -24,24 +24,7 @@ import { recordTimers, rejection, within } from './support/realtime-session';
 
 const STT = '/realtime';
 const TTS = '/audio/speech/websocket';
-let fake: FakeRealtime;
-
-beforeEach(async () => {
-  fake = await FakeRealtime.start();
-});
-
-afterEach(async () => {
-  await fake.close();
-  expect(fake.violations).toEqual([]);
-});
-
-function connect(options: Parameters<typeof RealtimeTranscription.connect>[0] = {}): Promise<RealtimeTranscription> {
-  return RealtimeTranscription.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
-}
-
-function connectTts(options: Parameters<typeof RealtimeTTS.connect>[0] = {}): Promise<RealtimeTTS> {
-  return RealtimeTTS.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
-}
+const { fake, transcription: connect, tts: connectTts } = useFakeRealtime();
 
 function sessionCreated(peer: ServerPeer): void {
   peer.send({ type: 'session.created', session: { id: 'sess_conn', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
@@ -493,15 +476,17 @@ describe('liveness pings', () => {
     await stt.close();
   });
 
-  it('a peer that stops answering them ends the session with RealtimeKeepaliveError naming pongTimeoutMs', async () => {
-    await fake.close();
-    fake = await FakeRealtime.start({ autoPong: false });
-    fake.onSession(STT, sessionCreated);
-    const stt = await connect({ pingIntervalMs: 20, pongTimeoutMs: 50 });
-    const error = await within(3000, 'events()', firstFailure(stt));
-    expect((error as Error).constructor).toBe(RealtimeKeepaliveError);
-    expect((error as Error).message).toBe('The realtime server did not answer a ping within 50 ms; the connection is presumed dead.');
-    await stt.close();
+  describe('with a peer that stops answering them', () => {
+    const silent = useFakeRealtime({ autoPong: false });
+
+    it('the session ends with RealtimeKeepaliveError naming pongTimeoutMs', async () => {
+      silent.fake.onSession(STT, sessionCreated);
+      const stt = await silent.transcription({ pingIntervalMs: 20, pongTimeoutMs: 50 });
+      const error = await within(3000, 'events()', firstFailure(stt));
+      expect((error as Error).constructor).toBe(RealtimeKeepaliveError);
+      expect((error as Error).message).toBe('The realtime server did not answer a ping within 50 ms; the connection is presumed dead.');
+      await stt.close();
+    });
   });
 });
 

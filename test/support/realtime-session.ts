@@ -1,4 +1,6 @@
 import { createHook } from 'node:async_hooks';
+import { RealtimeTranscription, RealtimeTTS } from '../../src';
+import { FakeRealtime } from './fake-realtime';
 
 /** Rejects with "what did not settle" if `promise` has not settled after `ms`, so that a hang fails with a message instead of the suite's timeout. */
 export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -19,6 +21,43 @@ export function rejection(promise: Promise<unknown>): Promise<unknown> {
     () => 'resolved',
     (error: unknown) => error,
   );
+}
+
+type TranscriptionOptions = Parameters<typeof RealtimeTranscription.connect>[0];
+type TTSOptions = Parameters<typeof RealtimeTTS.connect>[0];
+
+/**
+ * A FakeRealtime for each test of the file (or describe block): started before the test, closed
+ * after it, and the test fails on any protocol violation the server saw. `fake` stands for the
+ * running test's server; `transcription` and `tts` connect to it with its key.
+ */
+export function useFakeRealtime(options: Parameters<typeof FakeRealtime.start>[0] = {}): {
+  fake: FakeRealtime;
+  transcription: (options?: TranscriptionOptions) => Promise<RealtimeTranscription>;
+  tts: (options?: TTSOptions) => Promise<RealtimeTTS>;
+} {
+  let current: FakeRealtime | undefined;
+  beforeEach(async () => {
+    current = await FakeRealtime.start(options);
+  });
+  afterEach(async () => {
+    const server = current;
+    current = undefined;
+    await server?.close();
+    expect(server?.violations).toEqual([]);
+  });
+  const fake = new Proxy({} as FakeRealtime, {
+    get(_target, key) {
+      if (!current) throw new Error('The fake realtime server runs only while a test runs.');
+      const value: unknown = Reflect.get(current, key, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
+  return {
+    fake,
+    transcription: (connectOptions = {}) => RealtimeTranscription.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...connectOptions }),
+    tts: (connectOptions = {}) => RealtimeTTS.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...connectOptions }),
+  };
 }
 
 /**
