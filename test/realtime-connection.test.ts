@@ -168,8 +168,11 @@ describe('waiting for session.created', () => {
     });
     const controller = new AbortController();
     const connecting = rejection(connect({ signal: controller.signal }));
-    await delay(150);
-    expect(fake.peers).toHaveLength(1); // upgraded: the wait is for session.created
+    // Upgraded: the client waits for session.created.
+    await within(3000, 'the upgrade', (async () => {
+      while (fake.peers.length === 0) await delay(10);
+    })());
+    await delay(50);
     controller.abort(new Error('user went away'));
     const error = await within(3000, 'connect', connecting);
     expect((error as Error).constructor).toBe(APIUserAbortError);
@@ -447,8 +450,8 @@ describe('liveness pings', () => {
       await peer.until('input_audio_buffer.commit');
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'still here' });
     });
-    const stt = await connect({ pingIntervalMs: 20, pongTimeoutMs: 50, turnDetection: null });
-    await delay(300);
+    const stt = await connect({ pingIntervalMs: 20, pongTimeoutMs: 250, turnDetection: null });
+    await delay(600);
     expect(pings?.count).toBeGreaterThanOrEqual(3);
     await stt.appendAudio(new Uint8Array(3200));
     await stt.commit();
@@ -465,8 +468,8 @@ describe('liveness pings', () => {
       sessionCreated(peer);
       flood(peer, total);
     });
-    const stt = await connect({ maxQueuedBytes: 16 * 1024, pingIntervalMs: 20, pongTimeoutMs: 50 });
-    await delay(300); // paused far longer than pingIntervalMs + pongTimeoutMs
+    const stt = await connect({ maxQueuedBytes: 16 * 1024, pingIntervalMs: 20, pongTimeoutMs: 250 });
+    await delay(600); // paused far longer than pingIntervalMs + pongTimeoutMs
     let last = -1;
     for await (const event of stt.events()) {
       expect(seqOf(event)).toBe(last + 1);
