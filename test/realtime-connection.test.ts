@@ -3,9 +3,11 @@ import { getEventListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket as WsWebSocket } from 'ws';
 import {
+  APITimeoutError,
   APIUserAbortError,
   type PlatformWebSocketConstructor,
   RealtimeClosedError,
+  RealtimeError,
   RealtimeKeepaliveError,
   RealtimeOverflowError,
   RealtimeProtocolError,
@@ -72,6 +74,7 @@ describe('the websocket URL', () => {
     expect(realtimeURL('wss://api.together.ai/v1', STT).href).toBe('wss://api.together.ai/v1/realtime');
     expect(realtimeURL('ws://127.0.0.1:8080/v1///', STT, { model: 'm' }).href).toBe('ws://127.0.0.1:8080/v1/realtime?model=m');
     expect(realtimeURL('https://api.together.ai/v1//', TTS).href).toBe('wss://api.together.ai/v1/audio/speech/websocket');
+    expect(realtimeURL('http://127.0.0.1:8080/v1', STT).href).toBe('ws://127.0.0.1:8080/v1/realtime');
   });
 
   it('refuses any other protocol with a TypeError naming it', () => {
@@ -201,6 +204,20 @@ describe('waiting for session.created', () => {
     await stt.close();
   });
 
+  it('silence past sessionTimeoutMs fails connect with APITimeoutError naming it', async () => {
+    fake.onSession(STT, () => undefined);
+    const error = await within(3000, 'connect', rejection(connect({ sessionTimeoutMs: 100 })));
+    expect((error as Error).constructor).toBe(APITimeoutError);
+    expect((error as Error).message).toBe('No session.created arrived within 100 ms of the realtime upgrade.');
+  });
+
+  it('a failure event instead of session.created fails connect with its RealtimeError', async () => {
+    fake.onSession(STT, (peer) => peer.send({ type: 'error', error: { message: 'Model not available', type: 'invalid_request_error', code: 'model_not_available' } }));
+    const error = await rejection(connect());
+    expect((error as Error).constructor).toBe(RealtimeError);
+    expect(error).toMatchObject({ code: 'model_not_available', eventType: 'error' });
+  });
+
   it('a normal close (1000) instead of session.created fails connect at once with RealtimeClosedError naming code and reason', async () => {
     fake.onSession(STT, async (peer) => {
       await delay(50);
@@ -272,6 +289,19 @@ describe('the end of the session', () => {
     expect((error as Error).constructor).toBe(RealtimeClosedError);
     // The socket is closing but its close event, with the code and reason, has not come yet.
     expect(error).toMatchObject({ closeCode: 1006, reason: '', message: 'The realtime connection closed unexpectedly before the event was sent (close code 1006).' });
+    await stt.close();
+  });
+
+  it("after a normal server close (1000) the events end, and a send reports the server's close code and reason", async () => {
+    fake.onSession(STT, (peer) => {
+      sessionCreated(peer);
+      peer.socket.close(1000, 'bye');
+    });
+    const stt = await connect();
+    expect(await firstFailure(stt)).toBeUndefined();
+    const error = await rejection(stt.appendAudio(new Uint8Array(3200)));
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
+    expect(error).toMatchObject({ closeCode: 1000, reason: 'bye' });
     await stt.close();
   });
 
