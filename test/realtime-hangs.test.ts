@@ -1,6 +1,7 @@
 import { APITimeoutError, APIUserAbortError, AuthenticationError, RealtimeKeepaliveError, RealtimeTranscription, RealtimeTTS } from '../src';
 import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import type { RealtimePath } from './support/realtime-protocol';
+import { within } from './support/realtime-session';
 
 // Every way a realtime session used to hang, on both endpoints. Each test bounds the wait itself, so a
 // hang fails with a message instead of the suite's timeout.
@@ -24,19 +25,6 @@ const endpoints: Array<[string, RealtimePath, (options: Options) => Promise<Sess
 
 function sessionCreated(peer: ServerPeer): void {
   peer.send({ type: 'session.created', session: { id: 'sess_1', object: 'realtime.session', modalities: ['audio'] } });
-}
-
-/** Rejects with "what did not settle" if `promise` has not settled after `ms`. */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe.each(endpoints)('%s', (_name, path, connect) => {

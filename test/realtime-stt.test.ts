@@ -11,24 +11,12 @@ import {
   TogetherAudio,
   type ServerVadTurnDetection,
 } from '../src';
-import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { errorData, type ServerPeer } from './support/fake-realtime';
+import { useFakeRealtime } from './support/realtime-session';
 import type { ClientMessage } from './support/realtime-protocol';
 
 const STT = '/realtime';
-let fake: FakeRealtime;
-
-beforeEach(async () => {
-  fake = await FakeRealtime.start();
-});
-
-afterEach(async () => {
-  await fake.close();
-  expect(fake.violations).toEqual([]);
-});
-
-function connect(options: Parameters<typeof RealtimeTranscription.connect>[0] = {}): Promise<RealtimeTranscription> {
-  return RealtimeTranscription.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
-}
+const { fake, transcription: connect } = useFakeRealtime();
 
 function sessionCreated(peer: ServerPeer): void {
   peer.send({ type: 'session.created', session: { id: 'sess_stt', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });

@@ -19,25 +19,13 @@ import {
   realtimeURL,
 } from '../src';
 import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { useFakeRealtime } from './support/realtime-session';
 import { parseWav } from './support/wav-reader';
 import { WebSocket } from 'ws';
 
 const TTS = '/audio/speech/websocket';
 const SETTLE_MS = 200;
-let fake: FakeRealtime;
-
-beforeEach(async () => {
-  fake = await FakeRealtime.start();
-});
-
-afterEach(async () => {
-  await fake.close();
-  expect(fake.violations).toEqual([]);
-});
-
-function connect(options: Parameters<typeof RealtimeTTS.connect>[0] = {}): Promise<RealtimeTTS> {
-  return RealtimeTTS.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options });
-}
+const { fake, tts: connect } = useFakeRealtime();
 
 function sessionCreated(peer: ServerPeer, voice = 'tara'): void {
   peer.send({ event_id: 'evt_1', type: 'session.created', session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice } });

@@ -84,7 +84,7 @@ export interface SocketSettings {
 export function socketSettings(options: RealtimeSocketOptions): SocketSettings {
   const count = (name: keyof SocketSettings, fallback: number, min: number): number => {
     const value = options[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    if (!Number.isFinite(value) || value < min) {
       throw new TypeError(`${name} must be a number of at least ${min}, got ${String(options[name])}.`);
     }
     return value;
@@ -186,24 +186,14 @@ export class RealtimeConnection<E extends ServerEvent> {
     return this.#socket.isOpen && !this.#closeRequested && !this.#failure;
   }
 
-  /** The close code and reason, once closed. */
-  get endInfo(): { code: number; reason: string } {
-    return this.#endInfo;
-  }
-
   /**
    * Sends one client event. Resolves once it is queued while the socket holds at most
    * `highWaterMark` unsent bytes; beyond that, resolves only when this event has been written
    * out, so a caller that awaits every send never has more than one event over the mark in memory.
    */
   send(event: object): Promise<void> {
-    if (!this.isOpen) {
-      // The socket may be closing before its close event has told why: unless the client asked, the server (or the network) ended it.
-      const closed = this.#closeRequested
-        ? new TogetherAudioError('The realtime session is closed; open a new one.')
-        : new RealtimeClosedError(this.#endInfo.code, this.#endInfo.reason, 'before the event was sent');
-      return Promise.reject(this.#failure ?? closed);
-    }
+    // The socket may be closing before its close event has told why: unless the client asked, the server (or the network) ended it.
+    if (!this.isOpen) return Promise.reject(this.#unsendable(this.#endInfo.code, this.#endInfo.reason));
     const data = JSON.stringify(event);
     return new Promise<void>((resolve, reject) => {
       let waiting = false;
@@ -214,7 +204,7 @@ export class RealtimeConnection<E extends ServerEvent> {
       this.#socket.send(data, (error) => {
         if (!waiting) return;
         this.#pendingSends.delete(fail);
-        if (error) reject(this.#failure ?? new RealtimeClosedError(this.#endInfo.code, error.message, 'while sending'));
+        if (error) reject(this.#unsendable(this.#endInfo.code, error.message, 'while sending'));
         else resolve();
       });
       if (this.#socket.bufferedAmount <= this.#settings.highWaterMark) {
@@ -339,10 +329,17 @@ export class RealtimeConnection<E extends ServerEvent> {
     // Together closes with 1000 even after an error; the session decides whether such a close was expected.
     if (!this.#closeRequested && code !== 1000) this.#failure ??= new RealtimeClosedError(code, reason, 'during the session');
     if (this.#firstEvent) this.#firstEvent(this.#failure ?? new RealtimeClosedError(code, reason, 'before session.created'));
-    const sendFailure = this.#failure ?? new RealtimeClosedError(code, reason, 'before the event was sent');
+    const sendFailure = this.#unsendable(code, reason);
     for (const fail of [...this.#pendingSends]) fail(sendFailure);
     this.#endSink();
     this.#markClosed();
+  }
+
+  /** Why an event cannot be sent once the socket is closing: what failed the session, else the caller's close, else the server's. */
+  #unsendable(code: number, reason: string, context = 'before the event was sent'): Error {
+    if (this.#failure) return this.#failure;
+    if (this.#closeRequested) return new TogetherAudioError('The realtime session is closed; open a new one.');
+    return new RealtimeClosedError(code, reason, context);
   }
 
   #endSink(): void {

@@ -112,7 +112,7 @@ export class FakeRealtime {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const peer = new ServerPeer(ws, path, url, this.violations, route.record);
+      const peer = new ServerPeer(ws, socket, path, url, this.violations, route.record);
       this.peers.push(peer);
       const run = Promise.resolve().then(() => route.script(peer));
       run.catch(() => undefined); // reported by scriptsFinished(), if the test asks
@@ -156,6 +156,8 @@ export class ServerPeer {
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP socket under `socket`, e.g. to cork it so that several frames leave in one packet. */
+    readonly tcp: Socket,
     readonly path: RealtimePath,
     readonly url: URL,
     private readonly violations: string[],
