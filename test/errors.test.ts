@@ -611,3 +611,67 @@ describe('a successful status with the wrong body', () => {
     expect(error.error).toMatchObject({ message: 'model is warming up' });
   });
 });
+
+describe('error mapping at its edges', () => {
+  it.each([
+    ['42', '500 Server error: status 500 with an unexpected body: 42'],
+    ['false', '500 Server error: status 500 with an unexpected body: false'],
+  ])('a JSON body that is a bare %s is quoted, not called empty', async (body, message) => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const error = (await speechError()) as InternalServerError;
+    expect(error.constructor).toBe(InternalServerError);
+    expect(error.message).toBe(message);
+  });
+
+  it('a JSON null body is an empty body', async () => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('null');
+    });
+    expect(((await speechError()) as Error).message).toBe('500 Server error: status 500 with an empty body');
+  });
+
+  it('a 300 without a Location is an APIError with status 300, not a broken-off body', async () => {
+    respond((res) => sendError(res, 300, 'pick one'));
+    const error = (await speechError()) as APIError;
+    expect(error.constructor).toBe(APIError);
+    expect(error.status).toBe(300);
+    expect(error.message).toBe('300 pick one');
+  });
+
+  it('an axios timeout reported as ETIMEDOUT (transitional.clarifyTimeoutError) is an APITimeoutError too', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = (await speechError({ timeout: 50, transitional: { clarifyTimeoutError: true } })) as APITimeoutError;
+    expect(error.constructor).toBe(APITimeoutError);
+    expect(error.code).toBe('ETIMEDOUT');
+    expect(error.message).toBe('The request timed out after 50 ms without a response.');
+  });
+
+  it('a timeout message of the caller’s own (timeoutErrorMessage) is still a timeout, whatever its case', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = (await speechError({ timeout: 50, timeoutErrorMessage: 'Speech Request Timeout' })) as APITimeoutError;
+    expect(error.constructor).toBe(APITimeoutError);
+    expect(error.code).toBe('ECONNABORTED');
+  });
+
+  it('a reset before the response names the system code after a message that lacks it', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = (await speechError()) as APIConnectionError;
+    expect(error.message).toBe('Connection error: socket hang up (ECONNRESET)');
+  });
+
+  it('toJSON leaves out fields that have no value', () => {
+    expect(Object.keys(new APIConnectionError('broke').toJSON())).toEqual(['name', 'message']);
+    const error = apiErrorFor(500, {}, 'down');
+    expect(Object.keys(error.toJSON()).sort()).toEqual(['attempts', 'message', 'name', 'rateLimit', 'status', 'tokenLimit']);
+  });
+
+  it('an APIError built directly counts one attempt and quotes its fallback message', () => {
+    const error = new NotFoundError({ status: 404, headers: { 'x-request-id': 'req_direct' }, fallbackMessage: 'gone' });
+    expect(error.attempts).toBe(1);
+    expect(error.message).toBe('404 gone (request id req_direct)');
+  });
+});
