@@ -675,3 +675,35 @@ describe('error mapping at its edges', () => {
     expect(error.message).toBe('404 gone (request id req_direct)');
   });
 });
+
+describe('a successful status with the wrong body, after retries and with the key echoed', () => {
+  it('counts the attempts that led to it', async () => {
+    let attempts = 0;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      attempts++;
+      if (attempts === 1) return sendError(res, 500, 'warming up');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<p>Maintenance</p>');
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 1, initialRetryDelay: 1 });
+    const error = (await retrying.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(attempts).toBe(2);
+    expect(error.attempts).toBe(2);
+  });
+
+  it('hides the key in the quoted body and in the headers', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      const auth = String(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'text/html', 'x-echo': auth });
+      res.end(`<p>Maintenance for ${auth}</p>`);
+    });
+    const error = (await client.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 POST /audio/speech: expected audio but got text/html: Maintenance for Bearer [redacted]');
+    expect(error.headers['x-echo']).toBe('Bearer [redacted]');
+    expectSecretAbsent(error, API_KEY);
+  });
+});
