@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { TogetherAudio, UnexpectedResponseError } from '../src';
+import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
 import { clientInternals } from '../src/client';
 import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, readErrorBody } from '../src/response-body';
+import { BaseAPI } from '../generated/base';
 import { FakeTogether, readBody } from './support/fake-together';
 
 // The response pipeline's bounds, observed at their edges over local sockets: how much of a body is
@@ -128,5 +129,162 @@ describe('a JSON body at the 32 MiB cap', () => {
     expect(error.constructor).toBe(UnexpectedResponseError);
     expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
     expect(await outcome).toBe('closed early');
+  });
+});
+
+describe('bodies that are empty by their status or method', () => {
+  it('a 204 to a JSON request resolves with status 204 and an empty body, not an "empty body" error', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const response = await (await clientInternals(client)).voices.fetchVoices();
+    expect(response.status).toBe(204);
+    expect(response.data).toBe('');
+  });
+
+  it('a 205 to a binary request resolves with no bytes', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(205, { 'content-type': 'audio/wav' });
+      res.end();
+    });
+    const response = await (await clientInternals(client)).audio.audioSpeech(
+      { audioSpeechRequest: { model: 'cartesia/sonic', input: 'Hi', voice: 'v' } },
+      { responseType: 'arraybuffer' },
+    );
+    expect(response.status).toBe(205);
+    expect(response.data).toEqual(new Uint8Array(0));
+  });
+
+  it('a HEAD request made through api() resolves with the headers and an empty body', async () => {
+    class VoicesStatusApi extends BaseAPI {
+      check() {
+        return this.axios.request({ method: 'HEAD', url: `${this.basePath}/voices` });
+      }
+    }
+    server.route('HEAD /voices', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1234', 'x-request-id': 'req_head' });
+      res.end();
+    });
+    const response = await client.api(VoicesStatusApi).check();
+    expect(response.status).toBe(200);
+    expect(response.headers['x-request-id']).toBe('req_head');
+    expect(response.data).toBe('');
+    expect(server.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+});
+
+describe('the body checked against what the request asked for', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  function answerSpeech(headers: http.OutgoingHttpHeaders, body: string | Buffer): void {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  }
+
+  it.each(['Text/HTML; charset=UTF-8', 'application/xml', 'application/soap+xml', 'application/problem+json'])(
+    'audio asked for, %s refused',
+    async (contentType) => {
+      answerSpeech({ 'content-type': contentType }, 'not audio');
+      const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+      expect(error.constructor).toBe(UnexpectedResponseError);
+      expect(error.message).toMatch(new RegExp(`^200 POST /audio/speech: expected audio but got ${contentType.replace(/[+]/g, '\\+')}`));
+    },
+  );
+
+  it.each(['audio/mpeg', 'application/octet-stream'])('audio asked for, %s accepted as it came', async (contentType) => {
+    const bytes = Buffer.from([1, 2, 3, 255]);
+    answerSpeech({ 'content-type': contentType }, bytes);
+    expect(Buffer.compare(await client.speech.create(speech), bytes)).toBe(0);
+  });
+
+  it('audio asked for, a body without a content type is taken as audio', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200);
+      res.end(Buffer.from([9, 8, 7]));
+    });
+    expect([...(await client.speech.create(speech))]).toEqual([9, 8, 7]);
+  });
+
+  it('events asked for, a body without a content type is refused', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200);
+      res.end('data: [DONE]\n\n');
+    });
+    const error = await (async () => {
+      for await (const _chunk of client.speech.stream(speech));
+    })().catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(UnexpectedResponseError);
+    expect((error as Error).message).toBe('200 POST /audio/speech: expected text/event-stream but got no content type: data: [DONE]');
+  });
+
+  it('JSON and event requests ask for compressed bodies, audio for identity, and a caller’s own Accept-Encoding is kept', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data":[]}');
+    });
+    answerSpeech({ 'content-type': 'audio/wav' }, 'RIFF');
+    await client.voices.list();
+    await client.speech.create(speech);
+    await client.voices.list({ headers: { 'Accept-Encoding': 'gzip' } });
+    expect(server.requests.map((r) => `${r.method} ${r.headers['accept-encoding']}`)).toEqual(['GET gzip, deflate, br', 'POST identity', 'GET gzip']);
+  });
+});
+
+describe('content encodings', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  it.each(['identity', ' Identity '])('Content-Encoding %j is the body as it came', async (encoding) => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-encoding': encoding });
+      res.end(Buffer.from([1, 2, 3]));
+    });
+    expect([...(await client.speech.create(speech))]).toEqual([1, 2, 3]);
+  });
+
+  it('an encoding the client does not decode is refused by name, and the connection is released unread', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-encoding': 'Zstd' });
+      res.write(Buffer.alloc(1024)); // and then nothing
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 POST /audio/speech: the body has Content-Encoding "zstd", which this client does not decode');
+    expect(await outcome).toBe('closed early');
+  });
+
+  it('an error body in an encoding the client does not decode is still quoted as it came', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'zstd' });
+      res.end(JSON.stringify({ error: { message: 'voice is unknown' } }));
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('400 voice is unknown');
+  });
+});
+
+describe('a body that breaks off', () => {
+  it('is an APIConnectionError quoting the socket failure, with the system code and the failure as its cause', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '100000' });
+      res.write(Buffer.alloc(1000), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const error = (await client.speech.create({ model: 'cartesia/sonic', input: 'Hi', voice: 'v' }).catch((e: unknown) => e)) as APIConnectionError;
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended: aborted.');
+    expect(error.code).toBe('ECONNRESET');
+    expect((error.cause as Error).message).toBe('aborted');
   });
 });
