@@ -1,4 +1,4 @@
-import { AxiosError, isAxiosError } from 'axios';
+import axios, { AxiosError, isAxiosError } from 'axios';
 import type { ServerResponse } from 'node:http';
 import { types } from 'node:util';
 import {
@@ -22,7 +22,7 @@ import {
   UnprocessableEntityError,
   type AudioSpeechRequest,
 } from '../src';
-import { apiErrorFor, errorDetailOf, parseErrorBody, redactor } from '../src/errors';
+import { apiErrorFor, errorDetailOf, parseErrorBody, redactor, toTogetherError } from '../src/errors';
 import { FakeTogether, readBody, sendError, sendJson } from './support/fake-together';
 import { expectSecretAbsent } from './support/secrets';
 import { clientInternals, type ClientInternals } from '../src/client';
@@ -554,6 +554,7 @@ describe('error bodies, read as the mapping reads them', () => {
     ['an error string', { error: 'plain' }, { message: 'plain', type: 'unknown' }],
     ['a top-level message', { message: 'top' }, { message: 'top', type: 'unknown' }],
     ['an error object without a message, beside a message', { error: { code: 5 }, message: 'outer' }, { message: 'outer', type: 'unknown' }],
+    ['a null error, beside a message', { error: null, message: 'outer' }, { message: 'outer', type: 'unknown' }],
     ['a problem title', { title: 'Forbidden' }, { message: 'Forbidden', type: 'unknown' }],
     ['a problem detail with a type', { detail: 'no backend', type: 'urn:gw' }, { message: 'no backend', type: 'urn:gw' }],
     ['a problem with an empty title', { title: '', detail: 'only detail' }, { message: 'only detail', type: 'unknown' }],
@@ -705,5 +706,48 @@ describe('a successful status with the wrong body, after retries and with the ke
     expect(error.message).toBe('200 POST /audio/speech: expected audio but got text/html: Maintenance for Bearer [redacted]');
     expect(error.headers['x-echo']).toBe('Bearer [redacted]');
     expectSecretAbsent(error, API_KEY);
+  });
+});
+
+describe('error mapping of what is not an HTTP failure', () => {
+  it('anything that is not an axios error passes through as it is', () => {
+    const own = new BadRequestError({ status: 400, headers: {}, fallbackMessage: 'x' });
+    const plain = new Error('boom');
+    for (const value of [undefined, null, 'boom', 42, { isAxiosError: 'yes' }, plain, own]) expect(toTogetherError(value)).toBe(value);
+  });
+
+  it('a request cancelled by an axios CancelToken is an APIUserAbortError without a cause', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const source = axios.CancelToken.source();
+    setTimeout(() => source.cancel('no longer needed'), 30);
+    const error = (await speechError({ cancelToken: source.token })) as APIUserAbortError;
+    expect(error.constructor).toBe(APIUserAbortError);
+    expect(error.message).toBe('The request was aborted by its AbortSignal.');
+    expect('cause' in error).toBe(false);
+  });
+
+  it('a key of 8 characters is redacted; one of 7 is too short to search for', () => {
+    expect(redactor('k2345678')('echo k2345678')).toBe('echo [redacted]');
+    expect(redactor('k234567')('echo k234567')).toBe('echo k234567');
+  });
+});
+
+describe('how a body that is not ErrorData is quoted', () => {
+  it('an HTML page becomes its text, one space between the pieces', () => {
+    const page =
+      '<!DOCTYPE html>\n<html>\n  <head><title>502 Bad Gateway</title>\n  <script>track();</script></head>\n  <body>\n    <h1>Bad   Gateway</h1>\n    <script>retry();</script>\n    <p>Try again\n later.</p>\n  </body>\n</html>';
+    expect(apiErrorFor(502, {}, page).message).toBe('502 Server error: status 502 with a non-JSON body: 502 Bad Gateway Bad Gateway Try again later.');
+  });
+
+  it('text of exactly 200 characters is quoted whole; 201 are cut to 200 and marked', () => {
+    expect(apiErrorFor(404, {}, 'a'.repeat(200)).message).toBe(`404 status 404 with a non-JSON body: ${'a'.repeat(200)}`);
+    expect(apiErrorFor(404, {}, 'a'.repeat(201)).message).toBe(`404 status 404 with a non-JSON body: ${'a'.repeat(200)}…`);
+  });
+
+  it('a JSON success body of null is refused without quoting anything', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, null));
+    const error = (await client.voices.list().catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 GET /voices: the body is JSON but not an object (application/json)');
   });
 });
