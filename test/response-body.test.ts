@@ -1,4 +1,6 @@
+import { getEventListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
 import { clientInternals } from '../src/client';
 import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, readErrorBody } from '../src/response-body';
@@ -286,5 +288,128 @@ describe('a body that breaks off', () => {
     expect(error.message).toBe('The connection broke off before the response body ended: aborted.');
     expect(error.code).toBe('ECONNRESET');
     expect((error.cause as Error).message).toBe('aborted');
+  });
+});
+
+describe('a JSON success body, parsed strictly', () => {
+  function answerVoices(body: string | Buffer, headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' }): void {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  }
+
+  async function voicesError(): Promise<Error> {
+    return (await client.voices.list().catch((e: unknown) => e)) as Error;
+  }
+
+  it('a byte order mark before the JSON is allowed', async () => {
+    answerVoices(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"data":[]}')]));
+    expect(await client.voices.list()).toEqual({ data: [] });
+  });
+
+  it.each([
+    ['', 'the body is empty (application/json)'],
+    [' \n', 'the body is empty (application/json)'],
+    ['{"data": [', 'the body is not valid JSON (application/json): {"data": ['],
+    ['42', 'the body is JSON but not an object (application/json): 42'],
+  ])('%j: %s', async (body, problem) => {
+    answerVoices(body);
+    const error = await voicesError();
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe(`200 GET /voices: ${problem}`);
+  });
+
+  it('without a content type, the message says so', async () => {
+    answerVoices('nope', {});
+    expect((await voicesError()).message).toBe('200 GET /voices: the body is not valid JSON (no content type): nope');
+  });
+
+  it('responseType text gives the body as text, and asResponse of a JSON call gives it unread', async () => {
+    answerVoices('{"data":[]}');
+    const text = await (await clientInternals(client)).voices.fetchVoices({ responseType: 'text' });
+    expect(text.data).toBe('{"data":[]}');
+    const response = await client.voices.list().asResponse();
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ data: [] });
+  });
+});
+
+describe('streamed bodies', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  it('an event stream is accepted whatever the spacing around its parameters', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'Text/Event-Stream ; charset=utf-8' });
+      res.end(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', b64: Buffer.from([1, 2]).toString('base64') } })}\n\ndata: [DONE]\n\n`);
+    });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of client.speech.stream(speech)) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([1, 2]));
+  });
+
+  it('a compressed event stream that succeeds on a retry is decoded once', async () => {
+    let attempts = 0;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      attempts++;
+      if (attempts === 1) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        return void res.end('{"error":{"message":"busy"}}');
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      res.end(
+        zlib.gzipSync(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', b64: Buffer.from([7, 7]).toString('base64') } })}\n\ndata: [DONE]\n\n`),
+      );
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 1, initialRetryDelay: 1 });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of retrying.speech.stream(speech)) chunks.push(chunk);
+    expect(attempts).toBe(2);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([7, 7]));
+  });
+
+  it('axios’s timeout 0 (none), given to a generated method, never times out a body that pauses', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1]));
+      setTimeout(() => res.end(Buffer.from([2])), 100);
+    });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: speech }, { responseType: 'stream', timeout: 0 });
+    const bytes: number[] = [];
+    for await (const chunk of response.data as unknown as ReadableStream<Uint8Array>) bytes.push(...chunk);
+    expect(bytes).toEqual([1, 2]);
+  });
+
+  it('one AbortSignal shared by many requests is left without listeners once they are done', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(Buffer.from([1, 2, 3]));
+    });
+    const controller = new AbortController();
+    for (let i = 0; i < 12; i++) {
+      const response = await client.speech.create(speech, { signal: controller.signal }).asResponse();
+      await response.arrayBuffer();
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('audio declared longer than 256 MiB is refused from the headers, pointing to the streamed forms', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(256 * 1024 * 1024 + 1) });
+      res.write(Buffer.alloc(1024));
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe(
+      '200 POST /audio/speech: the body is larger than 256 MiB, the most this client holds in memory for it; read audio this long from .asResponse() (or speech.toFile() on Node)',
+    );
+    expect(await outcome).toBe('closed early');
   });
 });
