@@ -664,6 +664,25 @@ describe('error mapping at its edges', () => {
     expect(error.message).toBe('Connection error: socket hang up (ECONNRESET)');
   });
 
+  it('no body at all is an empty body', () => {
+    expect(apiErrorFor(500, {}, undefined).message).toBe('500 Server error: status 500 with an empty body');
+  });
+
+  it('a refused connection whose message already names the code does not repeat it', async () => {
+    const closed = await FakeTogether.start();
+    const { baseURL, port } = closed;
+    await closed.close();
+    const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
+    const error = (await (await clientInternals(offline)).voices.fetchVoices().catch((e: unknown) => e)) as APIConnectionError;
+    expect(error.message).toBe(`Connection error: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it('the base class has its own name, in toJSON too', () => {
+    const error = new TogetherAudioError('refused');
+    expect(error.name).toBe('TogetherAudioError');
+    expect(error.toJSON()).toEqual({ name: 'TogetherAudioError', message: 'refused' });
+  });
+
   it('toJSON leaves out fields that have no value', () => {
     expect(Object.keys(new APIConnectionError('broke').toJSON())).toEqual(['name', 'message']);
     const error = apiErrorFor(500, {}, 'down');
@@ -735,7 +754,7 @@ describe('error mapping of what is not an HTTP failure', () => {
 describe('how a body that is not ErrorData is quoted', () => {
   it('an HTML page becomes its text, one space between the pieces', () => {
     const page =
-      '<!DOCTYPE html>\n<html>\n  <head><title>502 Bad Gateway</title>\n  <script>track();</script></head>\n  <body>\n    <h1>Bad   Gateway</h1>\n    <script>retry();</script>\n    <p>Try again\n later.</p>\n  </body>\n</html>';
+      '<!DOCTYPE html>\n<html>\n  <head><title>502 Bad Gateway</title>\n  <script>track();</script></head>\n  <body>\n    <h1>Bad   Gateway</h1><p>Try<script>retry();</script>again\n later.</p>\n  </body>\n</html>';
     expect(apiErrorFor(502, {}, page).message).toBe('502 Server error: status 502 with a non-JSON body: 502 Bad Gateway Bad Gateway Try again later.');
   });
 
