@@ -389,7 +389,8 @@ function describeBody(status: number, body: unknown): string {
     const text = previewOf(body);
     if (text !== '') return `status ${status} with a non-JSON body: ${text}`;
   }
-  if (body !== undefined && body !== null && typeof body === 'object') {
+  // JSON that is not ErrorData: an object, an array, or a bare number or boolean.
+  if (body !== undefined && body !== null && typeof body !== 'string') {
     return `status ${status} with an unexpected body: ${previewOf(body)}`;
   }
   return `status ${status} with an empty body`;

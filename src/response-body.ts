@@ -128,12 +128,15 @@ export function guardStreamedBody(source: ByteSource, idleTimeoutMs: number | un
 function bodyError(error: unknown, redact?: Redact): Error {
   const typed = toTogetherError(error, redact);
   if (typed instanceof TogetherAudioError) return typed;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const message = error instanceof Error ? error.message : '';
-  return new APIConnectionError(`The connection broke off before the response body ended${message ? `: ${redact ? redact(message) : message}` : ''}.`, {
-    code: typeof code === 'string' ? code : undefined,
-    cause: error,
-  });
+  // Read by shape, not instanceof: the socket's error may come from another realm (a vm context, a test runner).
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return new APIConnectionError(
+    `The connection broke off before the response body ended${typeof message === 'string' && message ? `: ${redact ? redact(message) : message}` : ''}.`,
+    {
+      code: typeof code === 'string' ? code : undefined,
+      cause: error,
+    },
+  );
 }
 
 /** Whether a response body is still a stream (not yet read). */
@@ -164,13 +167,8 @@ export async function toTogetherErrorReadingBody(error: unknown, platform: Platf
   }
   const response = error.response;
   if (response && isStreamBody(response.data)) {
-    let body: ByteSource = response.data;
-    try {
-      body = decodedBody(response, platform, redact);
-    } catch {
-      // An encoding this client does not decode: the raw prefix still says more than nothing.
-    }
-    response.data = await readErrorBody(body);
+    // An encoding this client does not decode: the raw prefix still says more than nothing.
+    response.data = await readErrorBody(decodedBody(response, platform, redact) ?? response.data);
   }
   const typed = toTogetherError(error, redact);
   const timeout = error.config?.timeout;
@@ -255,7 +253,17 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
   if (wanted === undefined || !isStreamBody(response.data) || settled.has(response)) return response;
   settled.add(response);
   stopSocketTimeout(response.request);
-  const body = guardStreamedBody(decodedBody(response, platform, redact), config.timeout, config.signal as AbortSignal | undefined, redact);
+  const decoded = decodedBody(response, platform, redact);
+  if (!decoded) {
+    discardBody(response.data);
+    throw unexpectedResponse(
+      response,
+      `the body has Content-Encoding ${JSON.stringify(encodingOf(response))}, which this client does not decode`,
+      undefined,
+      redact,
+    );
+  }
+  const body = guardStreamedBody(decoded, config.timeout, config.signal as AbortSignal | undefined, redact);
   const contentType = String(response.headers['content-type'] ?? '');
   const expected = expectedBody(config);
   const problem = contradiction(expected, contentType);
@@ -320,22 +328,22 @@ async function readUpTo(body: ReadableStream<Uint8Array>, maxBytes: number, resp
 }
 
 /**
- * The response body with its Content-Encoding removed (by the platform: zlib on Node). A fetch
- * runtime hands the body over decoded already. A decoding failure is an UnexpectedResponseError; a
- * failure of the connection underneath passes through as it is.
+ * The response body with its Content-Encoding removed (by the platform: zlib on Node), or undefined
+ * for an encoding this client does not decode. A fetch runtime hands the body over decoded already.
+ * A decoding failure is an UnexpectedResponseError; a failure of the connection underneath passes
+ * through as it is.
  */
-function decodedBody(response: AxiosResponse, platform: Platform, redact?: Redact): ByteSource {
+function decodedBody(response: AxiosResponse, platform: Platform, redact?: Redact): ByteSource | undefined {
   const raw = response.data as ByteSource;
-  const encoding = String(response.headers['content-encoding'] ?? '')
+  const encoding = encodingOf(response);
+  if (encoding === '' || encoding === 'identity' || isWebReadableStream(raw)) return raw;
+  return platform.decodeBody?.(raw, encoding, (problem) => unexpectedResponse(response, problem, undefined, redact));
+}
+
+function encodingOf(response: AxiosResponse): string {
+  return String(response.headers['content-encoding'] ?? '')
     .trim()
     .toLowerCase();
-  if (encoding === '' || encoding === 'identity' || isWebReadableStream(raw)) return raw;
-  const decoded = platform.decodeBody?.(raw, encoding, (problem) => unexpectedResponse(response, problem, undefined, redact));
-  if (!decoded) {
-    discardBody(raw);
-    throw unexpectedResponse(response, `the body has Content-Encoding ${JSON.stringify(encoding)}, which this client does not decode`, undefined, redact);
-  }
-  return decoded;
 }
 
 /**

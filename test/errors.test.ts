@@ -1,4 +1,4 @@
-import { AxiosError, isAxiosError } from 'axios';
+import axios, { AxiosError, isAxiosError } from 'axios';
 import type { ServerResponse } from 'node:http';
 import { types } from 'node:util';
 import {
@@ -22,7 +22,7 @@ import {
   UnprocessableEntityError,
   type AudioSpeechRequest,
 } from '../src';
-import { apiErrorFor, errorDetailOf, parseErrorBody, redactor } from '../src/errors';
+import { apiErrorFor, errorDetailOf, parseErrorBody, redactor, toTogetherError } from '../src/errors';
 import { FakeTogether, readBody, sendError, sendJson } from './support/fake-together';
 import { expectSecretAbsent } from './support/secrets';
 import { clientInternals, type ClientInternals } from '../src/client';
@@ -554,6 +554,7 @@ describe('error bodies, read as the mapping reads them', () => {
     ['an error string', { error: 'plain' }, { message: 'plain', type: 'unknown' }],
     ['a top-level message', { message: 'top' }, { message: 'top', type: 'unknown' }],
     ['an error object without a message, beside a message', { error: { code: 5 }, message: 'outer' }, { message: 'outer', type: 'unknown' }],
+    ['a null error, beside a message', { error: null, message: 'outer' }, { message: 'outer', type: 'unknown' }],
     ['a problem title', { title: 'Forbidden' }, { message: 'Forbidden', type: 'unknown' }],
     ['a problem detail with a type', { detail: 'no backend', type: 'urn:gw' }, { message: 'no backend', type: 'urn:gw' }],
     ['a problem with an empty title', { title: '', detail: 'only detail' }, { message: 'only detail', type: 'unknown' }],
@@ -609,5 +610,163 @@ describe('a successful status with the wrong body', () => {
     expect(error.constructor).toBe(UnexpectedResponseError);
     expect(error.message).toBe('200 POST /audio/speech: expected audio but got application/json: model is warming up');
     expect(error.error).toMatchObject({ message: 'model is warming up' });
+  });
+});
+
+describe('error mapping at its edges', () => {
+  it.each([
+    ['42', '500 Server error: status 500 with an unexpected body: 42'],
+    ['false', '500 Server error: status 500 with an unexpected body: false'],
+  ])('a JSON body that is a bare %s is quoted, not called empty', async (body, message) => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const error = (await speechError()) as InternalServerError;
+    expect(error.constructor).toBe(InternalServerError);
+    expect(error.message).toBe(message);
+  });
+
+  it('a JSON null body is an empty body', async () => {
+    respond((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('null');
+    });
+    expect(((await speechError()) as Error).message).toBe('500 Server error: status 500 with an empty body');
+  });
+
+  it('a 300 without a Location is an APIError with status 300, not a broken-off body', async () => {
+    respond((res) => sendError(res, 300, 'pick one'));
+    const error = (await speechError()) as APIError;
+    expect(error.constructor).toBe(APIError);
+    expect(error.status).toBe(300);
+    expect(error.message).toBe('300 pick one');
+  });
+
+  it('an axios timeout reported as ETIMEDOUT (transitional.clarifyTimeoutError) is an APITimeoutError too', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = (await speechError({ timeout: 50, transitional: { clarifyTimeoutError: true } })) as APITimeoutError;
+    expect(error.constructor).toBe(APITimeoutError);
+    expect(error.code).toBe('ETIMEDOUT');
+    expect(error.message).toBe('The request timed out after 50 ms without a response.');
+  });
+
+  it('a timeout message of the caller’s own (timeoutErrorMessage) is still a timeout, whatever its case', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const error = (await speechError({ timeout: 50, timeoutErrorMessage: 'Speech Request Timeout' })) as APITimeoutError;
+    expect(error.constructor).toBe(APITimeoutError);
+    expect(error.code).toBe('ECONNABORTED');
+  });
+
+  it('a reset before the response names the system code after a message that lacks it', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = (await speechError()) as APIConnectionError;
+    expect(error.message).toBe('Connection error: socket hang up (ECONNRESET)');
+  });
+
+  it('no body at all is an empty body', () => {
+    expect(apiErrorFor(500, {}, undefined).message).toBe('500 Server error: status 500 with an empty body');
+  });
+
+  it('a refused connection whose message already names the code does not repeat it', async () => {
+    const closed = await FakeTogether.start();
+    const { baseURL, port } = closed;
+    await closed.close();
+    const offline = new TogetherAudio({ apiKey: API_KEY, baseURL, maxRetries: 0 });
+    const error = (await (await clientInternals(offline)).voices.fetchVoices().catch((e: unknown) => e)) as APIConnectionError;
+    expect(error.message).toBe(`Connection error: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it('the base class has its own name, in toJSON too', () => {
+    const error = new TogetherAudioError('refused');
+    expect(error.name).toBe('TogetherAudioError');
+    expect(error.toJSON()).toEqual({ name: 'TogetherAudioError', message: 'refused' });
+  });
+
+  it('toJSON leaves out fields that have no value', () => {
+    expect(Object.keys(new APIConnectionError('broke').toJSON())).toEqual(['name', 'message']);
+    const error = apiErrorFor(500, {}, 'down');
+    expect(Object.keys(error.toJSON()).sort()).toEqual(['attempts', 'message', 'name', 'rateLimit', 'status', 'tokenLimit']);
+  });
+
+  it('an APIError built directly counts one attempt and quotes its fallback message', () => {
+    const error = new NotFoundError({ status: 404, headers: { 'x-request-id': 'req_direct' }, fallbackMessage: 'gone' });
+    expect(error.attempts).toBe(1);
+    expect(error.message).toBe('404 gone (request id req_direct)');
+  });
+});
+
+describe('a successful status with the wrong body, after retries and with the key echoed', () => {
+  it('counts the attempts that led to it', async () => {
+    let attempts = 0;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      attempts++;
+      if (attempts === 1) return sendError(res, 500, 'warming up');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<p>Maintenance</p>');
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 1, initialRetryDelay: 1 });
+    const error = (await retrying.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(attempts).toBe(2);
+    expect(error.attempts).toBe(2);
+  });
+
+  it('hides the key in the quoted body and in the headers', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      const auth = String(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'text/html', 'x-echo': auth });
+      res.end(`<p>Maintenance for ${auth}</p>`);
+    });
+    const error = (await client.speech.create(request).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 POST /audio/speech: expected audio but got text/html: Maintenance for Bearer [redacted]');
+    expect(error.headers['x-echo']).toBe('Bearer [redacted]');
+    expectSecretAbsent(error, API_KEY);
+  });
+});
+
+describe('error mapping of what is not an HTTP failure', () => {
+  it('anything that is not an axios error passes through as it is', () => {
+    const own = new BadRequestError({ status: 400, headers: {}, fallbackMessage: 'x' });
+    const plain = new Error('boom');
+    for (const value of [undefined, null, 'boom', 42, { isAxiosError: 'yes' }, plain, own]) expect(toTogetherError(value)).toBe(value);
+  });
+
+  it('a request cancelled by an axios CancelToken is an APIUserAbortError without a cause', async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const source = axios.CancelToken.source();
+    setTimeout(() => source.cancel('no longer needed'), 30);
+    const error = (await speechError({ cancelToken: source.token })) as APIUserAbortError;
+    expect(error.constructor).toBe(APIUserAbortError);
+    expect(error.message).toBe('The request was aborted by its AbortSignal.');
+    expect('cause' in error).toBe(false);
+  });
+
+  it('a key of 8 characters is redacted; one of 7 is too short to search for', () => {
+    expect(redactor('k2345678')('echo k2345678')).toBe('echo [redacted]');
+    expect(redactor('k234567')('echo k234567')).toBe('echo k234567');
+  });
+});
+
+describe('how a body that is not ErrorData is quoted', () => {
+  it('an HTML page becomes its text, one space between the pieces', () => {
+    const page =
+      '<!DOCTYPE html>\n<html>\n  <head><title>502 Bad Gateway</title>\n  <script>track();</script></head>\n  <body>\n    <h1>Bad   Gateway</h1><p>Try<script>retry();</script>again\n later.</p>\n  </body>\n</html>';
+    expect(apiErrorFor(502, {}, page).message).toBe('502 Server error: status 502 with a non-JSON body: 502 Bad Gateway Bad Gateway Try again later.');
+  });
+
+  it('text of exactly 200 characters is quoted whole; 201 are cut to 200 and marked', () => {
+    expect(apiErrorFor(404, {}, 'a'.repeat(200)).message).toBe(`404 status 404 with a non-JSON body: ${'a'.repeat(200)}`);
+    expect(apiErrorFor(404, {}, 'a'.repeat(201)).message).toBe(`404 status 404 with a non-JSON body: ${'a'.repeat(200)}…`);
+  });
+
+  it('a JSON success body of null is refused without quoting anything', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, null));
+    const error = (await client.voices.list().catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 GET /voices: the body is JSON but not an object (application/json)');
   });
 });

@@ -1,7 +1,8 @@
 import * as publicApi from '../src';
 import * as webApi from '../src/web';
 import * as generatedApi from '../src/api';
-import { BadRequestError, TogetherAudio, type ResponseMeta } from '../src';
+import { APITimeoutError, APIUserAbortError, BadRequestError, TogetherAudio, type ResponseMeta } from '../src';
+import { responseMeta } from '../src/response-meta';
 import { FakeTogether, parseMultipart, readBody, sendError, sendJson, writeSpeechEvents } from './support/fake-together';
 
 const RATE_HEADERS = {
@@ -175,5 +176,105 @@ describe('one public surface', () => {
       'AudioTranslationsResponseFormatEnum',
       'VoicesApi',
     ]);
+  });
+});
+
+describe('an APIPromise sends its request once, whichever way it is used', () => {
+  it('awaiting it, then asking withResponse, sends one request and gives the same data', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }, RATE_HEADERS));
+    const call = client.voices.list();
+    const data = await call;
+    const again = await call.withResponse();
+    expect(again.data).toBe(data);
+    expect(again.response.requestId).toBe('req_ok_1');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('nothing is sent until it is used', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+    const call = client.voices.list();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.requests).toHaveLength(0);
+    await call;
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('finally runs once after success and after failure, passing the outcome through', async () => {
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+    let runs = 0;
+    await expect(client.voices.list().finally(() => runs++)).resolves.toEqual({ data: [] });
+    expect(runs).toBe(1);
+    server.route('GET /voices', (_req, res) => sendError(res, 400, 'nope'));
+    await expect(client.voices.list({ maxRetries: 0 }).finally(() => runs++)).rejects.toBeInstanceOf(BadRequestError);
+    expect(runs).toBe(2);
+  });
+
+  it('catch gives the typed error', async () => {
+    server.route('GET /voices', (_req, res) => sendError(res, 400, 'nope'));
+    const error = await client.voices.list({ maxRetries: 0 }).catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(BadRequestError);
+  });
+});
+
+describe('responseMeta reads headers as servers and proxies send them', () => {
+  it('header names in any case', () => {
+    expect(responseMeta({ headers: { 'X-Request-Id': 'req_case', 'X-RateLimit-Remaining': '5', 'X-TokenLimit-Limit': '9' } })).toEqual({
+      requestId: 'req_case',
+      rateLimit: { remaining: 5 },
+      tokenLimit: { limit: 9 },
+    });
+  });
+
+  it('an empty x-request-id falls back to cf-ray; with neither, there is no request id', () => {
+    expect(responseMeta({ headers: { 'x-request-id': '', 'cf-ray': 'ray-1' } }).requestId).toBe('ray-1');
+    expect(responseMeta({ headers: { 'x-request-id': '', 'cf-ray': '' } }).requestId).toBeUndefined();
+    expect(responseMeta({ headers: null }).requestId).toBeUndefined();
+  });
+
+  it('an empty or blank limit is absent, not 0; a value that is not a finite number is absent', () => {
+    const meta = responseMeta({
+      headers: {
+        'x-ratelimit-remaining': '',
+        'x-ratelimit-limit': '  ',
+        'x-ratelimit-reset': 'Infinity',
+        'x-ratelimit-limit-tokens': '7',
+        'x-ratelimit-1m': '3',
+      },
+    });
+    expect(meta.rateLimit).toEqual({ limitTokens: 7, '1m': 3 });
+  });
+
+  it('a header sent twice is joined with a comma', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      sendJson(res, 200, { data: [] });
+    });
+    const { response } = await client.voices.list().withResponse();
+    expect(response.headers['set-cookie']).toBe('a=1, b=2');
+  });
+});
+
+describe('per-call options are checked before any I/O', () => {
+  it.each([
+    [{ retryAfterSent: 'no' }, 'Invalid retryAfterSent "no": expected true or false.'],
+    [{ onResponse: 42 }, 'Invalid onResponse: expected a function.'],
+    [{ timeout: 0 }, 'Invalid timeout 0: expected an integer >= 1.'],
+    [{ maxRetries: 0.5 }, 'Invalid maxRetries 0.5: expected an integer >= 0.'],
+  ])('%j', async (options, message) => {
+    const error = await client.voices.list(options as never).catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('the per-call headers, signal and timeout reach the request', async () => {
+    server.route('GET /voices', () => undefined); // never answers
+    const controller = new AbortController();
+    const call = client.voices.list({ headers: { 'X-Trace': 't-1' }, signal: controller.signal, timeout: 10_000 });
+    setTimeout(() => controller.abort(), 100);
+    await expect(call).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(server.requests[0].headers['x-trace']).toBe('t-1');
+    server.route('GET /voices', () => undefined);
+    await expect(client.voices.list({ timeout: 50, maxRetries: 0 })).rejects.toBeInstanceOf(APITimeoutError);
   });
 });

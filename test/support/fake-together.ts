@@ -42,7 +42,7 @@ export class FakeTogether {
     return this.server.server;
   }
 
-  route(key: `${'GET' | 'POST'} /${string}`, handler: Handler): this {
+  route(key: `${'GET' | 'POST' | 'HEAD'} /${string}`, handler: Handler): this {
     this.routes.set(key, handler);
     return this;
   }

@@ -1,0 +1,415 @@
+import { getEventListeners } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
+import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
+import { clientInternals } from '../src/client';
+import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, readErrorBody } from '../src/response-body';
+import { BaseAPI } from '../generated/base';
+import { FakeTogether, readBody } from './support/fake-together';
+
+// The response pipeline's bounds, observed at their edges over local sockets: how much of a body is
+// read, when reading stops, and what the server sees of it.
+
+const API_KEY = 'test-key-response-body-0123456789';
+
+let server: FakeTogether;
+let client: TogetherAudio;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+  client = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 0 });
+});
+afterEach(() => server.reset());
+afterAll(() => server.close());
+
+/** Resolves with whether the server's response was finished (all of it sent) or closed early by the client. */
+function outcomeOf(res: ServerResponse): Promise<'finished' | 'closed early'> {
+  return new Promise((resolve) => res.once('close', () => resolve(res.writableFinished ? 'finished' : 'closed early')));
+}
+
+/** GETs `path` from the fake server and hands over the raw response (an IncomingMessage), as the realtime upgrade does. */
+function rawGet(path: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => http.get(`${server.baseURL}${path}`, resolve).once('error', reject));
+}
+
+describe('readErrorBody: a bounded prefix, within a time bound, then the connection released', () => {
+  it('stops as soon as exactly 64 KiB have arrived, without waiting for more', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /error-body', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.write(Buffer.alloc(MAX_ERROR_BODY_BYTES, 'e')); // and then nothing, never the end
+    });
+    const started = Date.now();
+    const body = await readErrorBody(await rawGet('/error-body'), 5_000);
+    expect(body.length).toBe(MAX_ERROR_BODY_BYTES);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(await outcome).toBe('closed early');
+  });
+
+  it('keeps only the first 64 KiB of a longer write', async () => {
+    server.route('GET /error-body', (_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(Buffer.concat([Buffer.alloc(MAX_ERROR_BODY_BYTES, 'a'), Buffer.from('tail')]));
+    });
+    const body = await readErrorBody(await rawGet('/error-body'));
+    expect(body.length).toBe(MAX_ERROR_BODY_BYTES);
+    expect(Buffer.from(body).includes('tail')).toBe(false);
+  });
+
+  it('a body that goes silent gives what arrived once the time is up, into the sink too, and the connection is closed', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /error-body', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.write('no capacity');
+    });
+    const sink: Uint8Array[] = [];
+    const body = await readErrorBody(await rawGet('/error-body'), 200, sink);
+    expect(Buffer.from(body).toString()).toBe('no capacity');
+    expect(Buffer.concat(sink).toString()).toBe('no capacity');
+    expect(await outcome).toBe('closed early');
+  });
+
+  it('a body cut off by a reset gives what arrived, never a rejection', async () => {
+    server.route('GET /error-body', (_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('bad gateway', () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const body = await readErrorBody(await rawGet('/error-body'), 5_000);
+    expect(Buffer.from(body).toString()).toBe('bad gateway');
+  });
+});
+
+describe('a JSON body at the 32 MiB cap', () => {
+  /** A JSON object of exactly `size` bytes. */
+  function jsonOfSize(size: number): Buffer {
+    const head = '{"data":[],"padding":"';
+    const tail = '"}';
+    return Buffer.from(`${head}${'x'.repeat(size - head.length - tail.length)}${tail}`);
+  }
+
+  async function voicesAnswered(body: Buffer, headers: http.OutgoingHttpHeaders): Promise<unknown> {
+    server.route('GET /voices', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      // Several writes, as a large body arrives.
+      for (let at = 0; at < body.length; at += 1 << 20) res.write(body.subarray(at, at + (1 << 20)));
+      res.end();
+    });
+    return (await clientInternals(client)).voices.fetchVoices().then(
+      (response) => response.data,
+      (error: unknown) => error,
+    );
+  }
+
+  it('exactly 32 MiB, declared in Content-Length, is read and parsed', async () => {
+    const body = jsonOfSize(MAX_JSON_BODY_BYTES);
+    const data = (await voicesAnswered(body, { 'content-length': String(body.length) })) as { padding: string };
+    expect(data.padding).toHaveLength(MAX_JSON_BODY_BYTES - 24);
+  });
+
+  it('exactly 32 MiB, chunked (no length declared), is read and parsed', async () => {
+    const data = (await voicesAnswered(jsonOfSize(MAX_JSON_BODY_BYTES), {})) as { padding: string };
+    expect(data.padding).toHaveLength(MAX_JSON_BODY_BYTES - 24);
+  });
+
+  it('one byte more, chunked, is refused', async () => {
+    const error = (await voicesAnswered(jsonOfSize(MAX_JSON_BODY_BYTES + 1), {})) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
+  });
+
+  it('a declared length over the cap is refused from the headers alone, before any of the body is read', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /voices', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX_JSON_BODY_BYTES + 1) });
+      res.write('{"data":['); // and then nothing: reading on would wait for the timeout
+    });
+    const error = (await (await clientInternals(client)).voices.fetchVoices({ timeout: 5_000 }).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
+    expect(await outcome).toBe('closed early');
+  });
+});
+
+describe('bodies that are empty by their status or method', () => {
+  it('a 204 to a JSON request resolves with status 204 and an empty body, not an "empty body" error', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const response = await (await clientInternals(client)).voices.fetchVoices();
+    expect(response.status).toBe(204);
+    expect(response.data).toBe('');
+  });
+
+  it('a 205 to a binary request resolves with no bytes', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(205, { 'content-type': 'audio/wav' });
+      res.end();
+    });
+    const response = await (await clientInternals(client)).audio.audioSpeech(
+      { audioSpeechRequest: { model: 'cartesia/sonic', input: 'Hi', voice: 'v' } },
+      { responseType: 'arraybuffer' },
+    );
+    expect(response.status).toBe(205);
+    expect(response.data).toEqual(new Uint8Array(0));
+  });
+
+  it('a HEAD request made through api() resolves with the headers and an empty body', async () => {
+    class VoicesStatusApi extends BaseAPI {
+      check() {
+        return this.axios.request({ method: 'HEAD', url: `${this.basePath}/voices` });
+      }
+    }
+    server.route('HEAD /voices', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1234', 'x-request-id': 'req_head' });
+      res.end();
+    });
+    const response = await client.api(VoicesStatusApi).check();
+    expect(response.status).toBe(200);
+    expect(response.headers['x-request-id']).toBe('req_head');
+    expect(response.data).toBe('');
+    expect(server.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+});
+
+describe('the body checked against what the request asked for', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  function answerSpeech(headers: http.OutgoingHttpHeaders, body: string | Buffer): void {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  }
+
+  it.each(['Text/HTML; charset=UTF-8', 'application/xml', 'application/soap+xml', 'application/problem+json'])(
+    'audio asked for, %s refused',
+    async (contentType) => {
+      answerSpeech({ 'content-type': contentType }, 'not audio');
+      const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+      expect(error.constructor).toBe(UnexpectedResponseError);
+      expect(error.message).toMatch(new RegExp(`^200 POST /audio/speech: expected audio but got ${contentType.replace(/[+]/g, '\\+')}`));
+    },
+  );
+
+  it.each(['audio/mpeg', 'application/octet-stream'])('audio asked for, %s accepted as it came', async (contentType) => {
+    const bytes = Buffer.from([1, 2, 3, 255]);
+    answerSpeech({ 'content-type': contentType }, bytes);
+    expect(Buffer.compare(await client.speech.create(speech), bytes)).toBe(0);
+  });
+
+  it('audio asked for, a body without a content type is taken as audio', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200);
+      res.end(Buffer.from([9, 8, 7]));
+    });
+    expect([...(await client.speech.create(speech))]).toEqual([9, 8, 7]);
+  });
+
+  it('events asked for, a body without a content type is refused', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200);
+      res.end('data: [DONE]\n\n');
+    });
+    const error = await (async () => {
+      for await (const _chunk of client.speech.stream(speech));
+    })().catch((e: unknown) => e);
+    expect((error as Error).constructor).toBe(UnexpectedResponseError);
+    expect((error as Error).message).toBe('200 POST /audio/speech: expected text/event-stream but got no content type: data: [DONE]');
+  });
+
+  it('JSON and event requests ask for compressed bodies, audio for identity, and a caller’s own Accept-Encoding is kept', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data":[]}');
+    });
+    answerSpeech({ 'content-type': 'audio/wav' }, 'RIFF');
+    await client.voices.list();
+    await client.speech.create(speech);
+    await client.voices.list({ headers: { 'Accept-Encoding': 'gzip' } });
+    expect(server.requests.map((r) => `${r.method} ${r.headers['accept-encoding']}`)).toEqual(['GET gzip, deflate, br', 'POST identity', 'GET gzip']);
+  });
+});
+
+describe('content encodings', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  it.each(['identity', ' Identity '])('Content-Encoding %j is the body as it came', async (encoding) => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-encoding': encoding });
+      res.end(Buffer.from([1, 2, 3]));
+    });
+    expect([...(await client.speech.create(speech))]).toEqual([1, 2, 3]);
+  });
+
+  it('an encoding the client does not decode is refused by name, and the connection is released unread', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-encoding': 'Zstd' });
+      res.write(Buffer.alloc(1024)); // and then nothing
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 POST /audio/speech: the body has Content-Encoding "zstd", which this client does not decode');
+    expect(await outcome).toBe('closed early');
+  });
+
+  it('an error body in an encoding the client does not decode is still quoted as it came', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(400, { 'content-type': 'application/json', 'content-encoding': 'zstd' });
+      res.end(JSON.stringify({ error: { message: 'voice is unknown' } }));
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('400 voice is unknown');
+  });
+});
+
+describe('a body that breaks off', () => {
+  it('is an APIConnectionError quoting the socket failure, with the system code and the failure as its cause', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '100000' });
+      res.write(Buffer.alloc(1000), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const error = (await client.speech.create({ model: 'cartesia/sonic', input: 'Hi', voice: 'v' }).catch((e: unknown) => e)) as APIConnectionError;
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended: aborted.');
+    expect(error.code).toBe('ECONNRESET');
+    expect((error.cause as Error).message).toBe('aborted');
+  });
+});
+
+describe('a JSON success body, parsed strictly', () => {
+  function answerVoices(body: string | Buffer, headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' }): void {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+  }
+
+  async function voicesError(): Promise<Error> {
+    return (await client.voices.list().catch((e: unknown) => e)) as Error;
+  }
+
+  it('a byte order mark before the JSON is allowed', async () => {
+    answerVoices(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"data":[]}')]));
+    expect(await client.voices.list()).toEqual({ data: [] });
+  });
+
+  it.each([
+    ['', 'the body is empty (application/json)'],
+    [' \n', 'the body is empty (application/json)'],
+    ['{"data": [', 'the body is not valid JSON (application/json): {"data": ['],
+    ['42', 'the body is JSON but not an object (application/json): 42'],
+  ])('%j: %s', async (body, problem) => {
+    answerVoices(body);
+    const error = await voicesError();
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe(`200 GET /voices: ${problem}`);
+  });
+
+  it('without a content type, the message says so', async () => {
+    answerVoices('nope', {});
+    expect((await voicesError()).message).toBe('200 GET /voices: the body is not valid JSON (no content type): nope');
+  });
+
+  it('responseType text gives the body as text, and asResponse of a JSON call gives it unread', async () => {
+    answerVoices('{"data":[]}');
+    const text = await (await clientInternals(client)).voices.fetchVoices({ responseType: 'text' });
+    expect(text.data).toBe('{"data":[]}');
+    const response = await client.voices.list().asResponse();
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ data: [] });
+  });
+});
+
+describe('streamed bodies', () => {
+  const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+
+  it('an event stream is accepted whatever the spacing around its parameters', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'Text/Event-Stream ; charset=utf-8' });
+      res.end(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', b64: Buffer.from([1, 2]).toString('base64') } })}\n\ndata: [DONE]\n\n`);
+    });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of client.speech.stream(speech)) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([1, 2]));
+  });
+
+  it('a compressed event stream that succeeds on a retry is decoded once', async () => {
+    let attempts = 0;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      attempts++;
+      if (attempts === 1) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        return void res.end('{"error":{"message":"busy"}}');
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      res.end(
+        zlib.gzipSync(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', b64: Buffer.from([7, 7]).toString('base64') } })}\n\ndata: [DONE]\n\n`),
+      );
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 1, initialRetryDelay: 1 });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of retrying.speech.stream(speech)) chunks.push(chunk);
+    expect(attempts).toBe(2);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([7, 7]));
+  });
+
+  it('axios’s timeout 0 (none), given to a generated method, never times out a body that pauses', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1]));
+      setTimeout(() => res.end(Buffer.from([2])), 100);
+    });
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: speech }, { responseType: 'stream', timeout: 0 });
+    const bytes: number[] = [];
+    for await (const chunk of response.data as unknown as ReadableStream<Uint8Array>) bytes.push(...chunk);
+    expect(bytes).toEqual([1, 2]);
+  });
+
+  it('one AbortSignal shared by many requests is left without listeners once they are done', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.end(Buffer.from([1, 2, 3]));
+    });
+    const controller = new AbortController();
+    for (let i = 0; i < 12; i++) {
+      const response = await client.speech.create(speech, { signal: controller.signal }).asResponse();
+      await response.arrayBuffer();
+    }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('audio declared longer than 256 MiB is refused from the headers, pointing to the streamed forms', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(256 * 1024 * 1024 + 1) });
+      res.write(Buffer.alloc(1024));
+    });
+    const error = (await client.speech.create(speech).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe(
+      '200 POST /audio/speech: the body is larger than 256 MiB, the most this client holds in memory for it; read audio this long from .asResponse() (or speech.toFile() on Node)',
+    );
+    expect(await outcome).toBe('closed early');
+  });
+});
