@@ -7,7 +7,7 @@ import type { Platform } from './platform';
 import { prepareResponse, settleResponse, toTogetherErrorReadingBody } from './response-body';
 import { installRetries } from './retry';
 import type { RetryOptions } from './retry-settings';
-import { transportFor } from './transport';
+import { hasHttpAdapter, transportFor } from './transport';
 
 /** What the client settled at construction; the stack is built from it on the first request. */
 export interface HttpStackSettings {
@@ -41,8 +41,10 @@ export function createHttpStack(settings: HttpStackSettings): HttpStack {
     ...platform.axiosDefaults,
   });
   installRetries(instance, settings.retries);
+  // Bodies arrive raw through axios's http adapter, decoded by the platform if it can; fetch decodes its own.
+  const decodesCompressed = platform.decodeBody !== undefined || !hasHttpAdapter();
   // Registered after the retries, so that it maps only the final failure.
-  instance.interceptors.request.use(prepareResponse);
+  instance.interceptors.request.use((config) => prepareResponse(config, decodesCompressed));
   instance.interceptors.response.use(
     (response) => settleResponse(response, platform, redact),
     async (error: unknown) => Promise.reject(await toTogetherErrorReadingBody(error, platform, redact)),

@@ -187,17 +187,19 @@ export async function toTogetherErrorReadingBody(error: unknown, platform: Platf
  * axios inflates with a sync flush, which turns a truncated gzip, br or deflate body into short
  * audio without an error. axios's own decompression is therefore off for every request, and a
  * body that arrives compressed anyway (JSON, events, or audio from a server that ignores the
- * header) is decoded by `decodedBody`, which fails on a truncated or corrupt stream. (A fetch
+ * header) is decoded by `decodedBody`, which fails on a truncated or corrupt stream. Where nothing
+ * would decode them (`decodesCompressed` false), compressed bodies are not asked for. (A fetch
  * runtime decodes bodies itself, and browsers choose Accept-Encoding themselves.)
  */
-export function prepareResponse(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+export function prepareResponse(config: InternalAxiosRequestConfig, decodesCompressed = true): InternalAxiosRequestConfig {
   const internal = internalOf(config);
   if (internal.togetherResponseType === undefined) {
     internal.togetherResponseType = config.responseType ?? 'json';
     config.responseType = 'stream';
     config.decompress = false;
   }
-  if (!config.headers.has('Accept-Encoding')) config.headers.set('Accept-Encoding', expectedBody(config) === 'audio' ? 'identity' : 'gzip, deflate, br');
+  if (!config.headers.has('Accept-Encoding'))
+    config.headers.set('Accept-Encoding', expectedBody(config) === 'audio' || !decodesCompressed ? 'identity' : 'gzip, deflate, br');
   return config;
 }
 

@@ -44,7 +44,7 @@ export function transportFor(platform: Platform): AxiosAdapter {
 let httpAdapterPresent: boolean | undefined;
 
 /** Whether this runtime's axios has its http adapter (its browser build, used by bundlers for browsers and workers, has not). */
-function hasHttpAdapter(): boolean {
+export function hasHttpAdapter(): boolean {
   if (httpAdapterPresent === undefined) {
     try {
       axios.getAdapter('http');

@@ -71,3 +71,20 @@ describe('the runtime-neutral client', () => {
     expect(await client().voices.list()).toEqual({ data: [] });
   });
 });
+
+describe('the runtime-neutral client where axios has its http adapter (Node, Bun, Deno)', () => {
+  it('asks only for bodies it can decode, and reads a JSON answer from a server that compresses what it may', async () => {
+    const voices = { object: 'list', data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'tara' }] }] };
+    server.route('GET /voices', (req, res) => {
+      const accepted = String(req.headers['accept-encoding'] ?? '');
+      if (/gzip/.test(accepted)) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        res.end(require('node:zlib').gzipSync(JSON.stringify(voices)));
+        return;
+      }
+      sendJson(res, 200, voices);
+    });
+    const client = new WebTogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL });
+    await expect(client.voices.list()).resolves.toEqual(voices);
+  });
+});
