@@ -40,9 +40,9 @@ export function createHttpStack(settings: HttpStackSettings): HttpStack {
     adapter: transportFor(platform),
     ...platform.axiosDefaults,
   });
-  installRetries(instance, settings.retries);
   // Bodies arrive raw through axios's http adapter, decoded by the platform if it can; fetch decodes its own.
   const decodesCompressed = platform.decodeBody !== undefined || !hasHttpAdapter();
+  installRetries(instance, settings.retries);
   // Registered after the retries, so that it maps only the final failure.
   instance.interceptors.request.use((config) => prepareResponse(config, decodesCompressed));
   instance.interceptors.response.use(
