@@ -1,13 +1,19 @@
 // The fast groups of the suite, for mutation testing: the toolchain group (packaging, registry,
 // regeneration, Prism, runtimes) exercises tools rather than src/ and would only slow it down, and
-// so would the load and memory tests and the realtime examples.
+// so would the load and memory tests and the realtime examples. The CLI and demo tests run a built
+// bundle in a child process, whose coverage Stryker cannot see, so they could kill no mutant.
 const base = /** @type {any} */ (require('./jest.config.js'));
 
-const slow = ['load', 'upload-memory', 'realtime-examples'].map((name) => `/test/${name}\\.test\\.ts$`);
+const slow = ['load', 'upload-memory', 'realtime-examples', 'cli', 'demo'].map((name) => `/test/${name}\\.test\\.ts$`);
 
 module.exports = {
   ...base,
+  testSequencer: '<rootDir>/test/support/mutation/sequencer.cjs',
   projects: base.projects
     .filter((project) => project.displayName !== 'toolchain')
-    .map((project) => ({ ...project, testPathIgnorePatterns: [...project.testPathIgnorePatterns, ...slow] })),
+    .map((project) => ({
+      ...project,
+      testPathIgnorePatterns: [...project.testPathIgnorePatterns, ...slow],
+      setupFilesAfterEnv: ['<rootDir>/test/support/mutation/record-tests.cjs'],
+    })),
 };
