@@ -2,18 +2,22 @@
 // regeneration, Prism, runtimes) exercises tools rather than src/ and would only slow it down, and
 // so would the load and memory tests and the realtime examples. The CLI and demo tests run a built
 // bundle in a child process, whose coverage Stryker cannot see, so they could kill no mutant.
+const path = require('node:path');
 const base = /** @type {any} */ (require('./jest.config.js'));
 
 const slow = ['load', 'upload-memory', 'realtime-examples', 'cli', 'demo'].map((name) => `/test/${name}\\.test\\.ts$`);
 
+const support = (name) => path.join(__dirname, 'test', 'support', 'mutation', name);
+
 module.exports = {
   ...base,
-  testSequencer: '<rootDir>/test/support/mutation/sequencer.cjs',
+  testSequencer: support('sequencer.cjs'),
+  // Stryker's jest runner puts its own environment in every project and wraps the one named here.
+  testEnvironment: support('environment.cjs'),
   projects: base.projects
     .filter((project) => project.displayName !== 'toolchain')
     .map((project) => ({
       ...project,
       testPathIgnorePatterns: [...project.testPathIgnorePatterns, ...slow],
-      setupFilesAfterEnv: ['<rootDir>/test/support/mutation/record-tests.cjs'],
     })),
 };

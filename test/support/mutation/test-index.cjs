@@ -1,6 +1,6 @@
 // Under Stryker, which test file holds which test. Stryker's jest runner picks a mutant's tests by
 // name (--testNamePattern) but still loads every test file, and loading them costs more than
-// running the tests. The initial run records each test's file (record-tests.cjs); each mutant run
+// running the tests. The initial run records each test's file (environment.cjs); each mutant run
 // then loads only the files that hold a test the pattern selects (sequencer.cjs). Jest would run
 // no test of any other file, so the result is the same.
 const path = require('node:path');

@@ -1,0 +1,37 @@
+// testEnvironment of jest.mutation.config.js: Node's environment, plus two things Stryker's jest
+// runner does not do, both of which leave every mutant's result as it would be without them.
+// - In the initial run, each test's full name is appended to the test index (test-index.cjs).
+// - In a mutant run, once a test has failed, the mutant is killed: the tests after it in this
+//   process are skipped instead of run (jest's own `bail` counts files, and Stryker turns it off).
+const { appendFileSync } = require('node:fs');
+const { TestEnvironment } = require('jest-environment-node');
+const { ACTIVE_MUTANT, indexFile } = require('./test-index.cjs');
+
+/** The mutant a failed test has already killed in this test runner process. */
+let killed;
+
+/** A test's name as jest's --testNamePattern sees it: its describe blocks' names and its own. */
+function fullName(test) {
+  const names = [];
+  for (let block = test; block.parent; block = block.parent) names.unshift(block.name);
+  return names.join(' ');
+}
+
+module.exports = class MutationEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.testPath = context.testPath;
+    this.names = [];
+  }
+
+  handleTestEvent(event) {
+    const mutant = process.env[ACTIVE_MUTANT];
+    if (mutant === undefined) {
+      if (event.name === 'test_done') this.names.push(fullName(event.test));
+      if (event.name === 'run_finish') appendFileSync(indexFile(), `${JSON.stringify({ file: this.testPath, names: this.names })}\n`);
+      return;
+    }
+    if (event.name === 'test_start' && killed === mutant) event.test.mode = 'skip';
+    if (event.name === 'test_done' && event.test.errors.length > 0) killed = mutant;
+  }
+};
