@@ -1,6 +1,7 @@
 import { parseSync, type NodeCue } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
-import { subtitleCues, toSrt, toVtt, type TimedTranscript } from '../src';
+import type { AudioTranscriptionSegment, AudioTranscriptionSpeakerSegment } from '../generated/models';
+import { type SubtitleOptions, subtitleCues, type TimedTranscript, toSrt, toVtt } from '../src';
 
 /** Cues as the `subtitle` package reads them back: times in ms. */
 function parsed(text: string): Array<{ start: number; end: number; text: string }> {
@@ -46,9 +47,25 @@ test('VTT from segments passes the W3C parser with the same times and text', () 
   expect(parsed(vtt).map((c) => c.end)).toEqual([2500, 3661063]);
 });
 
+/** A result with word timestamps only: one word a second, each 0.8 s long. */
+function spoken(text: string): TimedTranscript {
+  return { segments: [], words: text.split(' ').map((word, i) => ({ word: ` ${word}`, start: i, end: i + 0.8 })) };
+}
+
+/** The message of the TypeError `call` throws. */
+function typeError(call: () => unknown): string {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TypeError);
+    return (error as TypeError).message;
+  }
+  throw new Error('no error thrown');
+}
+
 const worded: TimedTranscript = {
+  ...spoken('one two three four five six seven eight nine ten eleven twelve'),
   segments: [{ id: 0, start: 0, end: 12, text: 'ignored when words are present' }],
-  words: 'one two three four five six seven eight nine ten eleven twelve'.split(' ').map((word, i) => ({ word: ` ${word}`, start: i, end: i + 0.8 })),
 };
 
 test('with word timestamps, cues are capped by duration (maxCueDuration) and length (maxLineLength × maxLines)', () => {
@@ -126,10 +143,132 @@ test('a zero-length word still gets a valid cue; blank segments are skipped', ()
   expect(subtitleCues({ segments: [] })).toEqual([]);
 });
 
-test('bad input is a TypeError naming the problem', () => {
-  expect(() => toSrt({ text: 'hi' } as unknown as TimedTranscript)).toThrow(/verbose transcription .*"segments".*"text"/);
-  expect(() => toSrt({ segments: [{ id: 0, start: 2, end: 1, text: 'x' }] })).toThrow(/segments\[0\] has invalid times/);
-  expect(() => toSrt({ segments: [] }, { source: 'words' })).toThrow(/timestamp_granularities/);
-  expect(() => toSrt(segmented, { maxLineLength: 0 })).toThrow(/maxLineLength/);
-  expect(() => toVtt(segmented, { maxCueDuration: -1 })).toThrow(/maxCueDuration/);
+test('subtitles from words need a result with words', () => {
+  expect(typeError(() => toSrt(segmented, { source: 'words' }))).toBe(
+    'Subtitles from words need a result with "words": request timestamp_granularities including "word".',
+  );
+});
+
+test('a cue lasts up to exactly maxCueDuration (7 s by default); a word ending later starts the next cue', () => {
+  const twoWords = (secondEnd: number): TimedTranscript => ({
+    segments: [],
+    words: [
+      { word: 'first', start: 0, end: 1 },
+      { word: 'second', start: 6, end: secondEnd },
+    ],
+  });
+  expect(subtitleCues(twoWords(7))).toEqual([{ start: 0, end: 7, lines: ['first second'] }]);
+  expect(subtitleCues(twoWords(7.5))).toEqual([
+    { start: 0, end: 1, lines: ['first'] },
+    { start: 6, end: 7.5, lines: ['second'] },
+  ]);
+  expect(subtitleCues(twoWords(6.5), { maxCueDuration: 6.5 })).toHaveLength(1);
+  expect(subtitleCues(twoWords(6.5), { maxCueDuration: 6.25 })).toHaveLength(2);
+});
+
+test('blank words neither start a cue nor leave gaps in its text; only blank words give no cues', () => {
+  const result: TimedTranscript = {
+    segments: [],
+    words: [
+      { word: ' ', start: 0, end: 0.5 },
+      { word: ' hi', start: 1, end: 1.5 },
+      { word: '', start: 1.5, end: 2 },
+      { word: ' there ', start: 2, end: 2.5 },
+    ],
+  };
+  expect(subtitleCues(result)).toEqual([{ start: 1, end: 2.5, lines: ['hi there'] }]);
+  expect(subtitleCues({ segments: [], words: [{ word: '  ', start: 0, end: 1 }] })).toEqual([]);
+  expect(subtitleCues({ segments: [], words: [] }, { source: 'words' })).toEqual([]);
+});
+
+test('an empty "words" list (no word timestamps came back) falls back to the segments', () => {
+  expect(subtitleCues({ ...segmented, words: [] }).map((c) => c.lines[0])).toEqual(['Hello there.', 'This second segment is long enough that it']);
+});
+
+test('segment text wraps at any whitespace into lines of up to exactly maxLineLength characters', () => {
+  const result: TimedTranscript = { segments: [{ id: 0, start: 0, end: 1, text: 'aaaa bbbb\tcc\n  dd' }] };
+  expect(subtitleCues(result, { maxLineLength: 9 })[0].lines).toEqual(['aaaa bbbb', 'cc dd']);
+  expect(subtitleCues(result, { maxLineLength: 8 })[0].lines).toEqual(['aaaa', 'bbbb cc', 'dd']);
+});
+
+test('word speaker ids label cues even without speaker_segments; a word without one gets an unlabelled cue', () => {
+  const result: TimedTranscript = {
+    segments: [],
+    words: [
+      { word: 'Hi', start: 0, end: 0.5, speaker_id: 'A' },
+      { word: 'there.', start: 0.5, end: 1, speaker_id: 'A' },
+      { word: 'Hello.', start: 1, end: 1.5 },
+    ],
+  };
+  expect(subtitleCues(result)).toStrictEqual([
+    { start: 0, end: 1, lines: ['Hi there.'], speaker: 'A' },
+    { start: 1, end: 1.5, lines: ['Hello.'] },
+  ]);
+  expect(subtitleCues(result, { speakers: false })).toStrictEqual([{ start: 0, end: 1.5, lines: ['Hi there. Hello.'] }]);
+});
+
+test('an empty speaker id is no label', () => {
+  const result: TimedTranscript = { segments: [], words: [{ word: 'hi', start: 0, end: 1, speaker_id: '' }] };
+  expect(subtitleCues(result)).toStrictEqual([{ start: 0, end: 1, lines: ['hi'] }]);
+  expect(toSrt(result)).toBe('1\n00:00:00,000 --> 00:00:01,000\nhi\n');
+});
+
+test('speakers: true on a result without diarization gives the segments, unlabelled', () => {
+  expect(subtitleCues(segmented, { speakers: true })).toStrictEqual(subtitleCues(segmented));
+});
+
+test.each<[string, unknown, string]>([
+  ['null options', null, 'Subtitle options must be an object.'],
+  ['a string for options', 'srt', 'Subtitle options must be an object.'],
+  ['a zero maxCueDuration', { maxCueDuration: 0 }, 'Invalid maxCueDuration 0: expected a positive number of seconds.'],
+  ['an infinite maxCueDuration', { maxCueDuration: Number.POSITIVE_INFINITY }, 'Invalid maxCueDuration null: expected a positive number of seconds.'],
+  ['a string maxCueDuration', { maxCueDuration: '5' }, 'Invalid maxCueDuration "5": expected a positive number of seconds.'],
+  ['a zero maxLineLength', { maxLineLength: 0 }, 'Invalid maxLineLength 0: expected an integer >= 1.'],
+  ['a fractional maxLines', { maxLines: 1.5 }, 'Invalid maxLines 1.5: expected an integer >= 1.'],
+  ['an unknown source', { source: 'word' }, 'Invalid source "word": expected "auto", "words" or "segments".'],
+])('%s is a TypeError naming the option', (_case, options, message) => {
+  expect(typeError(() => toSrt(segmented, options as SubtitleOptions))).toBe(message);
+});
+
+const needsVerbose = 'Subtitles need a verbose transcription (response_format "verbose_json"), which has "segments"; got';
+
+test.each<[unknown, string]>([
+  [null, 'null'],
+  [undefined, 'undefined'],
+  ['Hello there.', '"Hello there."'],
+  [{}, 'an object with no fields'],
+  [{ text: 'Hello there.', language: 'en' }, 'an object with "text", "language"'],
+  [{ segments: 'Hello there.' }, 'an object with "segments"'],
+])('a result that is not a verbose transcription (%p) is a TypeError describing what came', (result, got) => {
+  expect(typeError(() => toVtt(result as TimedTranscript))).toBe(`${needsVerbose} ${got}.`);
+});
+
+const bad = (field: string, index: number, start: string, end: string) =>
+  `${field}[${index}] has invalid times (start ${start}, end ${end}): expected 0 <= start <= end, in seconds.`;
+
+test.each<[string, Partial<TimedTranscript>, string]>([
+  ['start a string', { segments: [{ id: 0, start: '0' as unknown as number, end: 1, text: 'x' }] }, bad('segments', 0, '"0"', '1')],
+  ['end missing', { segments: [{ id: 0, start: 0, text: 'x' } as AudioTranscriptionSegment] }, bad('segments', 0, '0', 'undefined')],
+  ['start NaN', { segments: [{ id: 0, start: Number.NaN, end: 1, text: 'x' }] }, bad('segments', 0, 'null', '1')],
+  ['end infinite', { segments: [{ id: 0, start: 0, end: Number.POSITIVE_INFINITY, text: 'x' }] }, bad('segments', 0, '0', 'null')],
+  ['start negative', { segments: [{ id: 0, start: -1, end: 1, text: 'x' }] }, bad('segments', 0, '-1', '1')],
+  ['a null segment', { segments: [null as unknown as AudioTranscriptionSegment] }, bad('segments', 0, 'undefined', 'undefined')],
+  [
+    'a word ending before it starts',
+    {
+      words: [
+        { word: 'a', start: 0, end: 1 },
+        { word: 'b', start: 2, end: 1 },
+      ],
+    },
+    bad('words', 1, '2', '1'),
+  ],
+  ['a word end a string', { words: [{ word: 'a', start: 0, end: '1' as unknown as number }] }, bad('words', 0, '0', '"1"')],
+  [
+    'a speaker segment without times',
+    { speaker_segments: [{ id: 0, speaker_id: 'A', text: 'x', words: [] } as unknown as AudioTranscriptionSpeakerSegment] },
+    bad('speaker_segments', 0, 'undefined', 'undefined'),
+  ],
+])('%s is a TypeError naming the item and its times', (_case, fields, message) => {
+  expect(typeError(() => subtitleCues({ segments: [], ...fields }))).toBe(message);
 });
