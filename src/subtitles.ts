@@ -88,10 +88,11 @@ function cuesFromWords(words: AudioTranscriptionWord[], settings: Settings, labe
     if (text === '') continue;
     const speaker = labelled ? word.speaker_id : undefined;
     if (current) {
-      const tooLong = current.words.join(' ').length + 1 + text.length > maxChars;
+      // Counted as shown: a line break takes the place of a space. Only a word longer than a line makes the second test bite.
+      const lines = wrap([...current.words, text].join(' '), settings.maxLineLength);
+      const tooLong = lines.length > settings.maxLines || lines.join('').length > maxChars;
       const tooSlow = word.end - current.start > settings.maxCueDuration;
-      if (tooLong || tooSlow || speaker !== current.speaker || wrap([...current.words, text].join(' '), settings.maxLineLength).length > settings.maxLines)
-        flush();
+      if (tooLong || tooSlow || speaker !== current.speaker) flush();
     }
     if (!current) current = { start: word.start, end: word.end, words: [], speaker };
     current.words.push(text);

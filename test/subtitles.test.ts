@@ -86,6 +86,20 @@ test('with word timestamps, cues are capped by duration (maxCueDuration) and len
   expect(twoLines[0].text).toBe('one two three\nfour five six');
 });
 
+test('a cue from words holds maxLines full lines of maxLineLength characters; a word more starts the next cue', () => {
+  const lines = (text: string) => subtitleCues(spoken(text), { maxLineLength: 10, maxLines: 2 }).map((c) => c.lines);
+  expect(lines('aaaa bbbbb cccc ddddd')).toEqual([['aaaa bbbbb', 'cccc ddddd']]);
+  expect(lines('aaaa bbbbb cccc ddddd e')).toEqual([['aaaa bbbbb', 'cccc ddddd'], ['e']]);
+  expect(lines('aaaa bbbbb cccc dddddd')).toEqual([['aaaa bbbbb', 'cccc'], ['dddddd']]);
+});
+
+test('a word longer than a line gets a line of its own, in the same cue while it shows at most maxLineLength × maxLines characters', () => {
+  const lines = (text: string) => subtitleCues(spoken(text), { maxLineLength: 10, maxLines: 2 }).map((c) => c.lines);
+  expect(lines('a 0123456789abcdefg h')).toEqual([['a', '0123456789abcdefg'], ['h']]);
+  expect(lines('ab 0123456789abcdefgh')).toEqual([['ab', '0123456789abcdefgh']]);
+  expect(lines('abc 0123456789abcdefgh')).toEqual([['abc'], ['0123456789abcdefgh']]);
+});
+
 test('segments can be chosen over words', () => {
   expect(parsed(toSrt(worded, { source: 'segments' })).map((c) => c.text)).toEqual(['ignored when words are present']);
 });
