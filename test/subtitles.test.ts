@@ -219,6 +219,8 @@ test('word speaker ids label cues even without speaker_segments; a word without 
     { start: 1, end: 1.5, lines: ['Hello.'] },
   ]);
   expect(subtitleCues(result, { speakers: false })).toStrictEqual([{ start: 0, end: 1.5, lines: ['Hi there. Hello.'] }]);
+  const { speaker_segments: _segments, ...wordsOnly } = diarized;
+  expect(subtitleCues(wordsOnly).map((c) => c.speaker)).toEqual(['SPEAKER_00', 'SPEAKER_01']);
 });
 
 test('an empty speaker id is no label', () => {
