@@ -140,7 +140,7 @@ function validateOptions(options: SubtitleOptions): Settings {
     if (value !== undefined) settings[name] = value;
   }
   const duration = options.maxCueDuration;
-  if (duration !== undefined && !(typeof duration === 'number' && duration > 0 && Number.isFinite(duration))) {
+  if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) {
     throw new TypeError(`Invalid maxCueDuration ${JSON.stringify(duration)}: expected a positive number of seconds.`);
   }
   if (duration !== undefined) settings.maxCueDuration = duration;
