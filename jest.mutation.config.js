@@ -19,5 +19,6 @@ module.exports = {
     .map((project) => ({
       ...project,
       testPathIgnorePatterns: [...project.testPathIgnorePatterns, ...slow],
+      setupFiles: [support('preload.cjs')],
     })),
 };
