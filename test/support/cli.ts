@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { build, type Options } from 'tsup';
 import tsupConfig from '../../tsup.config';
 import { repoRoot } from './processes';
@@ -34,9 +35,54 @@ export async function buildCli(): Promise<{ executable: string; remove(): void }
   return { executable: path.join(outDir, 'cli.cjs'), remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
-/** Runs the executable itself (its shebang picks node) with pipes for stdin, stdout and stderr. */
+/**
+ * Under Stryker, whose jest environment defines this global: Stryker sees only the code that runs in
+ * this process, so runCli runs the CLI's main() here instead of the built executable.
+ */
+export const cliInProcess = '__stryker__' in globalThis;
+
+/**
+ * Runs the executable itself (its shebang picks node) with pipes for stdin, stdout and stderr; under
+ * Stryker, main() in this process, as the executable would run it (see runMain).
+ */
 export function runCli(executable: string, args: string[], options: CliRunOptions): Promise<CliResult> {
-  return startCli(executable, args, options).result;
+  return cliInProcess ? runMain(args, options) : startCli(executable, args, options).result;
+}
+
+let mainRuns: Promise<unknown> = Promise.resolve();
+
+/**
+ * main() with the streams a child has behind pipes (not terminals; stdin ends after `options.stdin`),
+ * in `options.cwd` with `options.env` as process.env (the library reads TOGETHER_BASE_URL there).
+ * Both are this process's, so runs take turns, and each restores them when it ends. Stryker's jest
+ * runs test files in band, one test at a time, so nothing else in the process sees them.
+ */
+function runMain(args: string[], options: CliRunOptions): Promise<CliResult> {
+  const run = mainRuns.then(async () => {
+    const { main } = await import('../../src/cli/main');
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const collect = (chunks: Buffer[]) =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          chunks.push(chunk);
+          done();
+        },
+      });
+    const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)], { objectMode: false });
+    const saved = { cwd: process.cwd(), env: process.env };
+    process.chdir(options.cwd);
+    process.env = { ...options.env };
+    try {
+      const code = await main(args, { stdin, stdout: collect(stdout), stderr: collect(stderr), env: options.env });
+      return { code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') };
+    } finally {
+      process.chdir(saved.cwd);
+      process.env = saved.env;
+    }
+  });
+  mainRuns = run.catch(() => undefined);
+  return run;
 }
 
 /** As runCli, with the child at hand (e.g. to signal it). */
