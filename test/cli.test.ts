@@ -7,23 +7,23 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { buildCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
+import { lazyCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
 import { sendError, sendJson } from './support/fake-together';
 import { parseWav } from './support/wav-reader';
 
 jest.setTimeout(60_000);
 
-let cli: Awaited<ReturnType<typeof buildCli>>;
+const cli = lazyCli();
 let server: LocalTogetherServer;
 let dir: string;
 
 beforeAll(async () => {
-  [cli, server] = await Promise.all([buildCli(), startLocalTogetherServer()]);
+  server = await startLocalTogetherServer();
 });
 
 afterAll(async () => {
   await server?.close();
-  cli?.remove();
+  await cli.remove();
 });
 
 beforeEach(() => {
@@ -43,7 +43,7 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runCli(cli.executable, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
+  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
 }
 
 /** `args` with the local server's base URL. */
@@ -51,8 +51,8 @@ function local(...args: string[]): string[] {
   return [...args, '--base-url', server.baseURL];
 }
 
-function inPty(args: string[], redirect = '', options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runInPty(`${[cli.executable, ...args].map(shellQuote).join(' ')} ${redirect}`, { cwd: dir, env: options.env ?? env() });
+async function inPty(args: string[], redirect = '', options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runInPty(`${[await cli.executable(), ...args].map(shellQuote).join(' ')} ${redirect}`, { cwd: dir, env: options.env ?? env() });
 }
 
 const file = (name: string) => path.join(dir, name);
@@ -302,7 +302,7 @@ describe('exit codes', () => {
       res.write(Buffer.alloc(4096));
       headersSent(); // and never ends
     });
-    const { child, result } = startCli(cli.executable, local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
+    const { child, result } = startCli(await cli.executable(), local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
     await stalled;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(existsSync(file('partial.wav'))).toBe(true);

@@ -35,6 +35,22 @@ export async function buildCli(): Promise<{ executable: string; remove(): void }
   return { executable: path.join(outDir, 'cli.cjs'), remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
+export interface LazyCli {
+  /** The executable's path, built (once) on the first call. */
+  executable(): Promise<string>;
+  /** Removes the build, if there is one. */
+  remove(): Promise<void>;
+}
+
+/** As buildCli, on first use: under Stryker most tests run main() in-process and need no build. */
+export function lazyCli(): LazyCli {
+  let built: ReturnType<typeof buildCli> | undefined;
+  return {
+    executable: async () => (await (built ??= buildCli())).executable,
+    remove: async () => (await built?.catch(() => undefined))?.remove(),
+  };
+}
+
 /**
  * Under Stryker, whose jest environment defines this global: Stryker sees only the code that runs in
  * this process, so runCli runs the CLI's main() here instead of the built executable.
@@ -45,8 +61,8 @@ export const cliInProcess = '__stryker__' in globalThis;
  * Runs the executable itself (its shebang picks node) with pipes for stdin, stdout and stderr; under
  * Stryker, main() in this process, as the executable would run it (see runMain).
  */
-export function runCli(executable: string, args: string[], options: CliRunOptions): Promise<CliResult> {
-  return cliInProcess ? runMain(args, options) : startCli(executable, args, options).result;
+export async function runCli(cli: LazyCli, args: string[], options: CliRunOptions): Promise<CliResult> {
+  return cliInProcess ? runMain(args, options) : startCli(await cli.executable(), args, options).result;
 }
 
 let mainRuns: Promise<unknown> = Promise.resolve();
