@@ -8,7 +8,8 @@ import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
 import { lazyCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
-import { sendError, sendJson } from './support/fake-together';
+import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
+import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
 
 jest.setTimeout(60_000);
@@ -56,6 +57,30 @@ async function inPty(args: string[], redirect = '', options: { env?: NodeJS.Proc
 }
 
 const file = (name: string) => path.join(dir, name);
+
+/** `args` failed as a usage error: exit code 2, and stderr is `message` with the pointer to --help. */
+async function expectUsageError(args: string[], message: string | RegExp): Promise<void> {
+  const result = await run(local(...args));
+  expect([args, result.code, result.stdout.length]).toEqual([args, 2, 0]);
+  const [line, hint, end] = result.stderr.split('\n');
+  expect([args, hint, end]).toEqual([args, 'Run `together-audio --help` for usage.', '']);
+  if (typeof message === 'string') expect(line).toBe(`together-audio: ${message}`);
+  else expect(line).toMatch(message);
+}
+
+/**
+ * Installs fake players in a new bin folder: each records its name and arguments in played.log and
+ * exits with `exitCode`. Returns the environment whose PATH holds them and node, nothing else.
+ */
+function withPlayers(names: string[], exitCode = 0): NodeJS.ProcessEnv {
+  const bin = mkdtempSync(file('bin-'));
+  for (const name of names) {
+    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\nexit ${exitCode}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  return env({ PATH: `${bin}:${path.dirname(process.execPath)}` });
+}
+
 const DEFAULTS = { model: 'hexgrad/Kokoro-82M', voice: 'af_heart' };
 
 function srtCues(text: string) {
@@ -142,6 +167,76 @@ describe('speak', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/No audio player found for --play: install ffmpeg \(ffplay\) or alsa-utils \(aplay\)/);
     expect(server.fake.requests).toHaveLength(1); // nothing was sent for the second
+  });
+
+  test('--json gives the seconds of audio: exact for WAV and raw, estimated at 128 kbit/s for mp3, counted as PCM when streamed', async () => {
+    const speech = (format: 'wav' | 'mp3' | 'raw') => localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: format });
+    const json = async (...args: string[]) => {
+      const result = await run(local('speak', 'Hello there!', '--json', ...args));
+      expect([args, result.code, result.stderr]).toEqual([args, 0, '']);
+      return JSON.parse(result.stdout.toString());
+    };
+    const raw = speech('raw').body.length;
+    expect(await json('-o', 'a.raw')).toEqual({ path: 'a.raw', format: 'raw', bytes: raw, seconds: 0.6, request_id: 'local-speech', played: false });
+    const mp3 = speech('mp3').body.length;
+    expect(await json('-o', 'a.mp3')).toMatchObject({ format: 'mp3', bytes: mp3, seconds: Math.round((mp3 * 8) / 128) / 1000 });
+    expect(await json('--stream', '-o', 's.wav')).toMatchObject({ path: 's.wav', format: 'wav', bytes: raw + 44, seconds: 0.6 });
+    expect(await json('--stream', '-o', 's.pcm')).toMatchObject({ format: 'raw', bytes: raw, seconds: 0.6 });
+  });
+
+  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing player exits 1', async () => {
+    /** What the player was run with; TMP is the temporary folder of a --play without -o. */
+    const played = async (players: string[], ...args: string[]) => {
+      rmSync(file('played.log'), { force: true });
+      const result = await run(local('speak', 'Hello there!', '--play', ...args), { env: withPlayers(players) });
+      expect([players, args, result.code, result.stderr]).toEqual([players, args, 0, '']);
+      return readFileSync(file('played.log'), 'utf8').replace(/\/\S*\/together-audio-\w+\//, 'TMP/');
+    };
+    expect(await played(['ffplay', 'aplay', 'afplay'])).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
+    expect(await played(['ffplay', 'aplay'], '--format', 'raw')).toBe('ffplay -nodisp -autoexit -loglevel error -f s16le -ar 24000 -ac 1 TMP/speech.raw\n');
+    expect(await played(['aplay', 'afplay'], '--format', 'raw')).toBe('aplay -q -t raw -f S16_LE -r 24000 -c 1 TMP/speech.raw\n');
+    expect(await played(['aplay', 'afplay'], '--format', 'mp3')).toBe('afplay TMP/speech.mp3\n');
+    expect(await played(['afplay'])).toBe('afplay TMP/speech.wav\n');
+    expect(await played(['aplay'], '-o', 'kept.wav', '--json')).toBe('aplay -q kept.wav\n');
+    expect(existsSync(file('kept.wav'))).toBe(true);
+
+    for (const [players, format] of [
+      [['aplay'], 'mp3'],
+      [['afplay'], 'raw'],
+    ] as const) {
+      const none = await run(local('speak', 'Hello there!', '--play', '--format', format), { env: withPlayers([...players]) });
+      expect([format, none.code]).toEqual([format, 1]);
+    }
+    const failing = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 3) });
+    expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
+  });
+
+  test('--play --json reports the audio as played, with no path when no file was asked for', async () => {
+    const result = await run(local('speak', 'Hello there!', '--play', '--json'), { env: withPlayers(['aplay']) });
+    expect(JSON.parse(result.stdout.toString())).toMatchObject({ path: null, format: 'wav', played: true });
+  });
+
+  test('text is trimmed; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
+    await run(local('speak', '  Hello there!\n', '-o', 'a.wav'));
+    await run(local('speak', '-f', '-', '-o', 'b.wav'), { stdin: 'Hello there!' });
+    const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
+    expect([readFileSync(file('a.wav')).equals(body), readFileSync(file('b.wav')).equals(body)]).toEqual([true, true]);
+    const missing = await run(local('speak', '-f', 'gone.txt', '-o', 'c.wav'));
+    expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Cannot read the text file "gone.txt" (ENOENT).\n']);
+    const empty = await run(local('speak', '-o', 'c.wav'), { stdin: ' \n' });
+    expect([empty.code, empty.stderr]).toEqual([3, 'together-audio: The text to speak is empty.\n']);
+    expect(server.fake.requests).toHaveLength(2);
+  });
+
+  test('--language is sent; a body that breaks off mid-download exits 7 and leaves no partial file', async () => {
+    let language: unknown;
+    server.fake.route('POST /audio/speech', async (req, res) => {
+      language = ((await readJson(req)) as { language?: unknown }).language;
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.alloc(4096), () => res.destroy());
+    });
+    const result = await run(local('speak', 'Hallo', '--language', 'de', '-o', 'partial.wav'));
+    expect([result.code, language, existsSync(file('partial.wav'))]).toEqual([7, 'de', false]);
   });
 });
 
