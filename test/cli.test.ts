@@ -286,6 +286,30 @@ describe('transcribe and translate', () => {
     const result = await run(local('translate', 'https://example.com/talk.mp3'));
     expect(result.stdout.toString()).toContain('audio in https://example.com/talk.mp3.');
   });
+
+  test('--model, --language, --diarize and --timestamps are sent; text output is the trimmed text on one line', async () => {
+    const sent: Array<Record<string, string[]>> = [];
+    const answer = { task: 'transcribe', language: 'de', duration: 2, text: '  Guten Tag.\n', segments: [] };
+    server.fake.route('POST /audio/transcriptions', async (req, res) => {
+      sent.push((await parseMultipart(req)).fields);
+      sendJson(res, 200, answer);
+    });
+    server.fake.route('POST /audio/translations', async (req, res) => {
+      sent.push((await parseMultipart(req)).fields);
+      sendJson(res, 200, answer);
+    });
+    const verbose = await run(local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word', '--diarize', '--language', 'de', '--model', 'm/x'));
+    expect(JSON.parse(verbose.stdout.toString())).toEqual(answer);
+    expect((await run(local('transcribe', wav(), '--format', 'srt'))).code).toBe(0);
+    expect((await run(local('translate', wav(), '--json'))).code).toBe(0);
+    expect((await run(local('transcribe', wav()))).stdout.toString()).toBe('Guten Tag.\n');
+    expect(sent).toEqual([
+      { model: ['m/x'], language: ['de'], response_format: ['verbose_json'], timestamp_granularities: ['segment', 'word'], diarize: ['true'] },
+      { response_format: ['verbose_json'], timestamp_granularities: ['segment'] },
+      { response_format: ['json'] },
+      { response_format: ['json'] },
+    ]);
+  });
 });
 
 describe('voices', () => {
@@ -304,6 +328,17 @@ describe('voices', () => {
         .slice(1)
         .map((line) => line.split(/\s{2,}/)[1]),
     ).toEqual(['friendly sidekick', 'calm lady']);
+  });
+
+  test('--model matches whatever the case; a model without voices is bad input, naming the models that have some', async () => {
+    const sonic = await run(local('voices', '--model', 'Cartesia/Sonic', '--json'));
+    expect(JSON.parse(sonic.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'cartesia/sonic') });
+    const none = await run(local('voices', '--model', 'nobody/tts'));
+    expect([none.code, none.stdout.length, none.stderr]).toEqual([
+      3,
+      0,
+      `together-audio: No voices for model "nobody/tts". Models with voices: ${LOCAL_VOICES.data.map((entry) => entry.model).join(', ')}.\n`,
+    ]);
   });
 });
 
@@ -326,6 +361,62 @@ describe('listen', () => {
     const result = await run(local('listen', 'song.mp3'));
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/MP3/);
+  });
+
+  test('a missing file, a folder, and input with no audio are bad input, named', async () => {
+    mkdirSync(file('folder'));
+    const cases: Array<[string[], string]> = [
+      [['listen', 'gone.wav'], 'Audio file "gone.wav" does not exist.'],
+      [['listen', 'folder'], 'Audio file "folder" is not a regular file.'],
+      [['listen', '-', '--no-vad'], 'stdin holds no audio.'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await run(local(...args));
+      expect([args, result.code, result.stderr]).toEqual([args, 3, `together-audio: ${message}\n`]);
+    }
+  });
+
+  describe('against a realtime server that fails', () => {
+    let realtime: FakeRealtime;
+    beforeEach(async () => {
+      realtime = await FakeRealtime.start({ apiKey: LOCAL_API_KEY });
+      writeFileSync(file('turn.raw'), tone(300, 0.2, 16000));
+    });
+    afterEach(() => realtime.close());
+
+    const sessionCreated = (peer: ServerPeer) =>
+      peer.send({ type: 'session.created', session: { id: 'sess_cli', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
+    const listen = (...args: string[]) => run(['listen', 'turn.raw', '--no-vad', '--base-url', realtime.baseURL, ...args]);
+
+    test('an error event exits with the code of its kind: bad input, auth, rate limit or server', async () => {
+      const cases: Array<[{ type: string; code: string | null }, number]> = [
+        [{ type: 'invalid_request_error', code: 'invalid_audio' }, 3],
+        [{ type: 'authentication_error', code: null }, 4],
+        [{ type: 'invalid_request_error', code: 'invalid_api_key' }, 4],
+        [{ type: 'rate_limit_error', code: null }, 5],
+        [{ type: 'invalid_request_error', code: 'rate_limit_exceeded' }, 5],
+        [{ type: 'server_error', code: null }, 6],
+      ];
+      for (const [error, code] of cases) {
+        realtime.onSession('/realtime', (peer) => {
+          sessionCreated(peer);
+          peer.send({ type: 'error', error: { message: 'The session failed', param: null, ...error } });
+        });
+        const result = await listen();
+        expect([error, result.code, result.stderr]).toEqual([error, code, expect.stringMatching(/^together-audio: The session failed/)]);
+      }
+    });
+
+    test('a malformed event is a server failure (6); no transcript within --timeout of the end is a timeout (7)', async () => {
+      realtime.onSession('/realtime', (peer) => {
+        sessionCreated(peer);
+        peer.socket.send('this is not JSON');
+      });
+      expect((await listen()).code).toBe(6);
+      realtime.onSession('/realtime', (peer) => sessionCreated(peer));
+      const silent = await listen('--timeout', '0.3');
+      expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
+    });
   });
 });
 
