@@ -421,23 +421,37 @@ describe('listen', () => {
 });
 
 describe('exit codes', () => {
-  test('usage: 2 for an unknown command or option, a missing argument, a bad choice', async () => {
-    for (const args of [
-      ['dance'],
-      ['speak', '--loud', 'hi'],
-      ['transcribe'],
-      ['transcribe', 'a.wav', '--format', 'docx'],
-      ['translate', 'a.wav', '--diarize'],
-      [],
-    ]) {
-      const result = await run(local(...args));
-      expect([args, result.code]).toEqual([args, 2]);
-    }
+  test('usage: 2, with a message naming the bad command, flag, argument or combination, before anything is sent', async () => {
+    writeFileSync(file('t.txt'), 'Hello');
+    const usage = (command: string) => `Usage: together-audio ${command}`;
+    const cases: Array<[string[], string | RegExp]> = [
+      [['dance'], 'Unknown command "dance". Commands: speak, transcribe, translate, voices, listen.'],
+      [['speak', '--loud', 'hi'], /^together-audio: Unknown option '--loud'/],
+      [['translate', 'a.wav', '--diarize'], /^together-audio: Unknown option '--diarize'/],
+      [['transcribe'], `transcribe takes 1 argument, got 0. ${usage('transcribe <PATH|URL|-> [--format text|json|verbose_json|srt|vtt] [options]')}`],
+      [['listen', 'a.wav', 'b.wav'], `listen takes 1 argument, got 2. ${usage('listen <FILE.wav|FILE.raw|-> [--vad|--no-vad] [options]')}`],
+      [['voices', 'all'], `voices takes 0 arguments, got 1. ${usage('voices [--model MODEL] [--json]')}`],
+      [['transcribe', 'a.wav', '--format', 'docx'], 'Invalid --format "docx": expected text, json, verbose_json, srt, vtt.'],
+      [['transcribe', 'a.wav', '--format', 'srt', '--timestamps', 'char'], 'Invalid --timestamps "char": expected word, segment.'],
+      [['transcribe', 'a.wav', '--timestamps', 'word'], '--timestamps needs --format verbose_json, srt or vtt.'],
+      [['translate', 'a.wav', '--json', '--format', 'srt'], '--json gives JSON; it cannot be combined with --format srt.'],
+      [['voices', '--timeout', '0'], 'Invalid --timeout "0": expected a positive number of seconds.'],
+      [['voices', '--timeout', 'soon'], 'Invalid --timeout "soon": expected a positive number of seconds.'],
+      [['voices', '--timeout', 'Infinity'], 'Invalid --timeout "Infinity": expected a positive number of seconds.'],
+      [['speak', 'hi', '-o', 'speech.ogg'], 'Cannot tell the audio format from "speech.ogg": use a .wav, .mp3 or .raw name, or --format.'],
+      [['speak', 'hi', '--format', 'flac', '-o', 'x.wav'], 'Invalid --format "flac": expected wav, mp3, raw.'],
+      [['speak', 'hi', '--stream', '-o', 'x.mp3'], '--stream produces PCM: write it as .wav or .raw, or drop --stream for mp3.'],
+      [['speak', 'hi', '--json'], '--json prints to stdout, where the audio would go: add -o FILE.'],
+      [['speak', 'hi', '-f', 't.txt', '-o', 'x.wav'], 'Give the text as an argument or with -f, not both.'],
+      [['listen', 'a.wav', '--vad', '--no-vad'], 'Give --vad or --no-vad, not both.'],
+    ];
+    for (const [args, message] of cases) await expectUsageError(args, message);
+    expect(server.fake.requests).toHaveLength(0);
   });
 
   test('bad input: 3 for a missing file, empty text, and a 4xx the API gives for the input', async () => {
-    expect((await run(local('transcribe', 'missing.wav'))).stderr).toMatch(/"missing\.wav" does not exist/);
-    expect((await run(local('transcribe', 'missing.wav'))).code).toBe(3);
+    const missing = await run(local('transcribe', 'missing.wav'));
+    expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Audio file "missing.wav" does not exist.\n']);
     expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
     const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
     expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
@@ -460,6 +474,43 @@ describe('exit codes', () => {
     expect((await run(local('voices'), { env: env({ TOGETHER_API_KEY: 'not-the-local-key' }) })).code).toBe(4);
     writeFileSync(file('key.txt'), `${LOCAL_API_KEY}\n`);
     expect((await run(local('voices', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) })).code).toBe(0);
+  });
+
+  test('auth: a key file must hold just the key on one line, and one that cannot be read is named with the reason', async () => {
+    writeFileSync(file('empty.txt'), '\n');
+    writeFileSync(file('two.txt'), `${LOCAL_API_KEY} ${LOCAL_API_KEY}\n`);
+    writeFileSync(file('key.txt'), `  ${LOCAL_API_KEY}\n`);
+    const cases: Array<[string, string]> = [
+      ['nope.txt', 'Cannot read the API key file "nope.txt" (ENOENT).'],
+      ['empty.txt', 'The API key file "empty.txt" must hold just the key, on one line.'],
+      ['two.txt', 'The API key file "two.txt" must hold just the key, on one line.'],
+    ];
+    for (const [name, message] of cases) {
+      const result = await run(local('voices', '--api-key-file', name));
+      expect([name, result.code, result.stderr]).toEqual([name, 4, `together-audio: ${message}\n`]);
+    }
+    expect(server.fake.requests).toHaveLength(0);
+    // The file's key wins over the environment's.
+    expect((await run(local('voices', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: 'not-the-local-key' }) })).code).toBe(0);
+  });
+
+  test("each HTTP status class has its exit code, with the API's message", async () => {
+    const cases: Array<[number, number]> = [
+      [400, 3],
+      [401, 4],
+      [403, 4],
+      [404, 3],
+      [413, 3],
+      [422, 3],
+      [429, 5],
+      [500, 6],
+      [503, 6],
+    ];
+    for (const [status, code] of cases) {
+      server.fake.route('GET /voices', (_req, res) => sendError(res, status, `Refused with ${status}`, {}, { 'retry-after': '0' }));
+      const result = await run(local('voices'));
+      expect([status, result.code, result.stderr]).toEqual([status, code, expect.stringContaining(`Refused with ${status}`)]);
+    }
   });
 
   test('rate limit: 5 for a 429 after the retries; server: 6 for a 5xx', async () => {
