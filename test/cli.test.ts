@@ -298,7 +298,9 @@ describe('transcribe and translate', () => {
       sent.push((await parseMultipart(req)).fields);
       sendJson(res, 200, answer);
     });
-    const verbose = await run(local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word', '--diarize', '--language', 'de', '--model', 'm/x'));
+    const verbose = await run(
+      local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word', '--diarize', '--language', 'de', '--model', 'm/x'),
+    );
     expect(JSON.parse(verbose.stdout.toString())).toEqual(answer);
     expect((await run(local('transcribe', wav(), '--format', 'srt'))).code).toBe(0);
     expect((await run(local('translate', wav(), '--json'))).code).toBe(0);
@@ -584,6 +586,8 @@ describe('the key', () => {
       expect(result.stdout.toString('latin1')).not.toContain(SECRET);
       expect(result.stderr).not.toContain(SECRET);
     }
+    // The key read from the file is redacted too, and the rest of the message is kept.
+    expect(results[2].stderr).toContain('failed for Bearer [redacted]');
   });
 
   test('is refused as a flag, without echoing the value', async () => {
@@ -653,5 +657,25 @@ describe('help and version', () => {
       expect(help.stdout.toString()).toContain(`Usage: together-audio ${command}`);
       expect(help.stdout.toString()).toContain('--base-url URL');
     }
+  });
+
+  test("`help COMMAND` is the command's --help; -h, `help` and `help` with an unknown command give the main help", async () => {
+    const mainHelp = (await run(['--help'])).stdout.toString();
+    for (const args of [['-h'], ['help'], ['help', 'dance']]) {
+      const result = await run(args);
+      expect([args, result.code, result.stdout.toString(), result.stderr]).toEqual([args, 0, mainHelp, '']);
+    }
+    expect(mainHelp).toContain('\n  speak       Text to speech, into a file, a pipe or a player.\n  transcribe  Speech to text');
+    expect(mainHelp).toContain('\n  listen      Realtime transcription');
+    const speakHelp = await run(['help', 'speak']);
+    expect([speakHelp.code, speakHelp.stdout.toString()]).toEqual([0, (await run(['speak', '--help'])).stdout.toString()]);
+    expect(speakHelp.stdout.toString()).toMatch(
+      /^Usage: together-audio speak \[text\].*\n\nText to speech, into a file, a pipe or a player\.\n\nOptions:\n {2}\[text\]/,
+    );
+    expect(speakHelp.stdout.toString()).toMatch(/\n {2}--play .*\n {2}--base-url URL .*\n[\s\S]*\n {2}-h, --help {12}this help\n$/);
+    expect((await run(['-V'])).stdout.toString()).toBe(`${version}\n`);
+    // --help wins over everything else on the line, and sends nothing.
+    expect((await run(local('voices', 'extra', '--help'))).code).toBe(0);
+    expect(server.fake.requests).toHaveLength(0);
   });
 });
