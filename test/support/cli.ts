@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { build, type Options } from 'tsup';
+import type { Plugin } from 'esbuild';
 import tsupConfig from '../../tsup.config';
 import { repoRoot } from './processes';
 
@@ -21,6 +22,24 @@ export interface CliRunOptions {
 }
 
 /**
+ * Under Stryker, whose jest environment defines this global: Stryker sees only the code that runs in
+ * this process, so runCli runs the CLI's main() here instead of the built executable.
+ */
+export const cliInProcess = '__stryker__' in globalThis;
+
+/**
+ * Under Stryker, src/ is instrumented, and a mutated dynamic import reads
+ * `import(mutantActive ? "" : './http-stack.js')`: esbuild resolves both branches and fails the
+ * build on "". Left external, the mutant fails when it runs, as it would in the library.
+ */
+const emptySpecifiers: Plugin = {
+  name: 'stryker-empty-specifiers',
+  setup(build) {
+    build.onResolve({ filter: /^$/ }, () => ({ path: '', external: true }));
+  },
+};
+
+/**
  * Builds the executable exactly as `npm run build` does (the CLI entry of tsup.config.ts), but into
  * a scratch folder under node_modules/.cache, so the working tree's dist/ is never touched mid-run
  * and the bundle still finds the package's dependencies. Returns the executable's path.
@@ -31,7 +50,7 @@ export async function buildCli(): Promise<{ executable: string; remove(): void }
   if (!cli) throw new Error('tsup.config.ts has no build with a "cli" entry');
   const outDir = path.join(repoRoot, 'node_modules', '.cache', `cli-test-${process.pid}-${Date.now()}`);
   mkdirSync(outDir, { recursive: true });
-  await build({ ...cli, outDir, config: false, silent: true, sourcemap: false });
+  await build({ ...cli, outDir, config: false, silent: true, sourcemap: false, esbuildPlugins: cliInProcess ? [emptySpecifiers] : [] });
   return { executable: path.join(outDir, 'cli.cjs'), remove: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
@@ -50,12 +69,6 @@ export function lazyCli(): LazyCli {
     remove: async () => (await built?.catch(() => undefined))?.remove(),
   };
 }
-
-/**
- * Under Stryker, whose jest environment defines this global: Stryker sees only the code that runs in
- * this process, so runCli runs the CLI's main() here instead of the built executable.
- */
-export const cliInProcess = '__stryker__' in globalThis;
 
 /**
  * Runs the executable itself (its shebang picks node) with pipes for stdin, stdout and stderr; under
