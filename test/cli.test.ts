@@ -7,7 +7,7 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { lazyCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
+import { lazyCli, runCli, runInTerminal, shellQuote, startCli, type CliResult } from './support/cli';
 import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
 import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
@@ -52,8 +52,9 @@ function local(...args: string[]): string[] {
   return [...args, '--base-url', server.baseURL];
 }
 
-async function inPty(args: string[], redirect = '', options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runInPty(`${[await cli.executable(), ...args].map(shellQuote).join(' ')} ${redirect}`, { cwd: dir, env: options.env ?? env() });
+/** Under a terminal; `stdoutTo` redirects stdout to that file. */
+function inTerminal(args: string[], options: { env?: NodeJS.ProcessEnv; stdoutTo?: string } = {}): Promise<CliResult> {
+  return runInTerminal(cli, args, { cwd: dir, env: options.env ?? env(), stdoutTo: options.stdoutTo });
 }
 
 const file = (name: string) => path.join(dir, name);
@@ -185,12 +186,15 @@ describe('speak', () => {
   });
 
   test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing player exits 1', async () => {
-    /** What the player was run with; TMP is the temporary folder of a --play without -o. */
+    /** What the player was run with; TMP is the temporary folder of a --play without -o, gone afterwards. */
     const played = async (players: string[], ...args: string[]) => {
       rmSync(file('played.log'), { force: true });
       const result = await run(local('speak', 'Hello there!', '--play', ...args), { env: withPlayers(players) });
       expect([players, args, result.code, result.stderr]).toEqual([players, args, 0, '']);
-      return readFileSync(file('played.log'), 'utf8').replace(/\/\S*\/together-audio-\w+\//, 'TMP/');
+      const log = readFileSync(file('played.log'), 'utf8');
+      const temp = /\/\S*\/together-audio-\w+\//.exec(log)?.[0];
+      expect([args, temp !== undefined && existsSync(temp)]).toEqual([args, false]); // removed once played
+      return temp === undefined ? log : log.replace(temp, 'TMP/');
     };
     expect(await played(['ffplay', 'aplay', 'afplay'])).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
     expect(await played(['ffplay', 'aplay'], '--format', 'raw')).toBe('ffplay -nodisp -autoexit -loglevel error -f s16le -ar 24000 -ac 1 TMP/speech.raw\n');
@@ -207,6 +211,13 @@ describe('speak', () => {
       const none = await run(local('speak', 'Hello there!', '--play', '--format', format), { env: withPlayers([...players]) });
       expect([format, none.code]).toEqual([format, 1]);
     }
+    // Only an executable file counts, and an empty PATH entry does not make the current folder one to search.
+    const notExecutable = withPlayers(['aplay']);
+    chmodSync(path.join(notExecutable.PATH!.split(':')[0], 'aplay'), 0o644);
+    expect((await run(local('speak', 'Hello there!', '--play'), { env: notExecutable })).code).toBe(1);
+    const inCwd = withPlayers(['aplay']);
+    writeFileSync(file('aplay'), readFileSync(path.join(inCwd.PATH!.split(':')[0], 'aplay')), { mode: 0o755 });
+    expect((await run(local('speak', 'Hello there!', '--play'), { env: { ...inCwd, PATH: `:${path.dirname(process.execPath)}` } })).code).toBe(1);
     const failing = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 3) });
     expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
   });
@@ -226,6 +237,16 @@ describe('speak', () => {
     const empty = await run(local('speak', '-o', 'c.wav'), { stdin: ' \n' });
     expect([empty.code, empty.stderr]).toEqual([3, 'together-audio: The text to speak is empty.\n']);
     expect(server.fake.requests).toHaveLength(2);
+  });
+
+  test('a malformed speech stream is a server failure (6)', async () => {
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"this is": not JSON\n\n');
+    });
+    const result = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
+    expect(result.code).toBe(6);
   });
 
   test('--language is sent; a body that breaks off mid-download exits 7 and leaves no partial file', async () => {
@@ -530,6 +551,8 @@ describe('exit codes', () => {
     const silent = await run(local('voices', '--timeout', '0.3'));
     expect(silent.code).toBe(7);
     expect(silent.stderr).toMatch(/timed out|timeout/i);
+    // A timeout below a millisecond is still a timeout (of 1 ms), never none at all.
+    expect((await run(local('voices', '--timeout', '0.0001'))).code).toBe(7);
   });
 
   test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
@@ -578,7 +601,7 @@ describe('the key', () => {
       await run(local('voices', '--json'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
       await run(local('transcribe', 'a.wav', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) }),
       await run(local('listen', 'a.wav'), { env: env({ TOGETHER_API_KEY: SECRET }) }), // the realtime server refuses this key
-      await inPty(local('voices'), '', { env: env({ TOGETHER_API_KEY: SECRET }) }),
+      await inTerminal(local('voices'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
     ];
     expect(results.map((r) => r.code)).toEqual([3, 6, 6, 4, 6]);
     expect(server.fake.requests.every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
@@ -588,6 +611,12 @@ describe('the key', () => {
     }
     // The key read from the file is redacted too, and the rest of the message is kept.
     expect(results[2].stderr).toContain('failed for Bearer [redacted]');
+  });
+
+  test('pasted as an argument, it is redacted from the error that quotes it', async () => {
+    const result = await run([SECRET], { env: env({ TOGETHER_API_KEY: SECRET }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^together-audio: Unknown command "\[redacted\]"/);
   });
 
   test('is refused as a flag, without echoing the value', async () => {
@@ -605,7 +634,7 @@ describe('the key', () => {
 
 describe('progress', () => {
   test('on a terminal, stderr shows audio received and the request id; piped, stderr stays empty', async () => {
-    const tty = await inPty(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
+    const tty = await inTerminal(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
     expect(tty.code).toBe(0);
     const screen = tty.stdout.toString();
     expect(screen).toMatch(/\rReceived \d+\.\d s of audio/);
@@ -619,7 +648,7 @@ describe('progress', () => {
   test('an upload shows bytes sent of the total; stdout redirected to a file gets only the result', async () => {
     writeFileSync(file('long.wav'), pcmToWav(tone(440, 5, 16000), { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
     const size = readFileSync(file('long.wav')).length;
-    const tty = await inPty(local('transcribe', 'long.wav'), '> out.txt');
+    const tty = await inTerminal(local('transcribe', 'long.wav'), { stdoutTo: 'out.txt' });
     expect(tty.code).toBe(0);
     expect(tty.stdout.toString()).toMatch(/Uploading: 156\.3 KB of 156\.3 KB \(100%\)/);
     expect(size).toBe(160044);
@@ -629,16 +658,38 @@ describe('progress', () => {
 
   test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
     writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
-    const tty = await inPty(local('listen', 'turn.raw', '--no-vad'), '> transcript.txt');
+    const tty = await inTerminal(local('listen', 'turn.raw', '--no-vad'), { stdoutTo: 'transcript.txt' });
     expect(tty.code).toBe(0);
     expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
     expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
   });
 
   test('binary audio is not written to a terminal', async () => {
-    const result = await inPty(local('speak', 'hi'));
+    const result = await inTerminal(local('speak', 'hi'));
     expect(result.code).toBe(2);
     expect(result.stdout.toString()).toContain('Not writing binary audio to a terminal');
+  });
+
+  test('input is not read from a terminal: speak with no text, and "-" for transcribe or listen, are usage errors', async () => {
+    const cases: Array<[string[], string]> = [
+      [['speak', '-o', 'x.wav'], 'No text: give it as an argument, with -f FILE, or on stdin.'],
+      [['transcribe', '-'], '"-" reads the audio from stdin, which is a terminal: pipe a file in.'],
+      [['listen', '-'], '"-" reads the audio from stdin, which is a terminal: pipe a file in.'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await inTerminal(local(...args));
+      expect([args, result.code, result.stdout.toString()]).toEqual([args, 2, expect.stringContaining(message)]);
+    }
+    expect(server.fake.requests).toHaveLength(0);
+  });
+
+  test('streamed speech counts the PCM received; a URL has no upload to show, only the request id', async () => {
+    const streamed = (await inTerminal(local('speak', 'Hello there!', '--stream', '-o', 's.wav'))).stdout.toString();
+    expect(streamed).toMatch(/Received 0\.6 s of audio \(28844 bytes\)/);
+    const remote = await inTerminal(local('translate', 'https://example.com/talk.mp3'), { stdoutTo: 'out.txt' });
+    expect(remote.code).toBe(0);
+    expect(remote.stdout.toString()).not.toContain('Uploading');
+    expect(remote.stdout.toString()).toContain('Request id: local-translate');
   });
 });
 

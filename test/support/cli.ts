@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { build, type Options } from 'tsup';
@@ -82,28 +82,38 @@ let mainRuns: Promise<unknown> = Promise.resolve();
 
 /**
  * main() with the streams a child has behind pipes (not terminals; stdin ends after `options.stdin`),
- * in `options.cwd` with `options.env` as process.env (the library reads TOGETHER_BASE_URL there).
- * Both are this process's, so runs take turns, and each restores them when it ends. Stryker's jest
- * runs test files in band, one test at a time, so nothing else in the process sees them.
+ * or, with `terminal`, streams that are terminals, showing stderr and stdout on one screen (stdout
+ * goes to `stdoutTo` instead, if given). It runs in `options.cwd` with `options.env` as process.env
+ * (the library reads TOGETHER_BASE_URL there). Both are this process's, so runs take turns, and each
+ * restores them when it ends. Stryker's jest runs test files in band, one test at a time, so
+ * nothing else in the process sees them.
  */
-function runMain(args: string[], options: CliRunOptions): Promise<CliResult> {
+function runMain(args: string[], options: CliRunOptions, { terminal = false, stdoutTo }: { terminal?: boolean; stdoutTo?: string } = {}): Promise<CliResult> {
   const run = mainRuns.then(async () => {
     const { main } = await import('../../src/cli/main');
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const collect = (chunks: Buffer[]) =>
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          chunks.push(chunk);
-          done();
-        },
-      });
-    const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)], { objectMode: false });
+      Object.assign(
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            chunks.push(chunk);
+            done();
+          },
+        }),
+        { isTTY: terminal || undefined },
+      );
+    const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)], { objectMode: false }), {
+      isTTY: terminal || undefined,
+    });
+    const file = stdoutTo === undefined ? undefined : createWriteStream(path.resolve(options.cwd, stdoutTo));
     const saved = { cwd: process.cwd(), env: process.env };
     process.chdir(options.cwd);
     process.env = { ...options.env };
     try {
-      const code = await main(args, { stdin, stdout: collect(stdout), stderr: collect(stderr), env: options.env });
+      const io = { stdin, stdout: file ?? collect(stdout), stderr: collect(terminal ? stdout : stderr), env: options.env };
+      const code = await main(args, io);
+      if (file) await new Promise((resolve) => file.end(resolve));
       return { code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') };
     } finally {
       process.chdir(saved.cwd);
@@ -114,18 +124,30 @@ function runMain(args: string[], options: CliRunOptions): Promise<CliResult> {
   return run;
 }
 
-/** As runCli, with the child at hand (e.g. to signal it). */
+/** As runCli, always the executable, with the child at hand (e.g. to signal it). */
 export function startCli(executable: string, args: string[], options: CliRunOptions): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' });
   return { child, result: collect(child, options.stdin) };
 }
 
+export interface TerminalRunOptions extends Omit<CliRunOptions, 'stdin'> {
+  /** A file (relative to `cwd`) that stdout is redirected to, as `> FILE` would; else stdout is the terminal. */
+  stdoutTo?: string;
+}
+
 /**
- * Runs a shell command line under a pseudo-terminal with util-linux `script`, so stdout and stderr
- * are terminals unless the command line redirects them. `script -e` exits with the command's code;
- * everything the terminal showed comes back as `stdout`.
+ * Runs the executable under a pseudo-terminal with util-linux `script`, so stdin, stdout and
+ * stderr are terminals unless stdout is redirected; everything the terminal showed comes back as
+ * `stdout`. Under Stryker, main() in this process, with streams that are terminals (see runMain).
  */
-export function runInPty(commandLine: string, options: CliRunOptions): Promise<CliResult> {
+export async function runInTerminal(cli: LazyCli, args: string[], options: TerminalRunOptions): Promise<CliResult> {
+  if (cliInProcess) return runMain(args, options, { terminal: true, stdoutTo: options.stdoutTo });
+  const redirect = options.stdoutTo === undefined ? '' : ` > ${shellQuote(options.stdoutTo)}`;
+  return runInPty(`${[await cli.executable(), ...args].map(shellQuote).join(' ')}${redirect}`, options);
+}
+
+/** Runs a shell command line under a pseudo-terminal (see runInTerminal); `script -e` exits with the command's code. */
+function runInPty(commandLine: string, options: CliRunOptions): Promise<CliResult> {
   return collect(spawn('script', ['-qec', commandLine, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: 'pipe' }), options.stdin);
 }
 
