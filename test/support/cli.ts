@@ -78,6 +78,12 @@ export async function runCli(cli: LazyCli, args: string[], options: CliRunOption
   return cliInProcess ? runMain(args, options) : startCli(await cli.executable(), args, options).result;
 }
 
+/**
+ * Loaded with the test file, outside any test: Stryker then sees the CLI's module-level code (the
+ * command table, help texts) as static, not as covered by whichever test ran main() first.
+ */
+const cliMain = cliInProcess ? import('../../src/cli/main') : undefined;
+
 let mainRuns: Promise<unknown> = Promise.resolve();
 
 /**
@@ -90,7 +96,7 @@ let mainRuns: Promise<unknown> = Promise.resolve();
  */
 function runMain(args: string[], options: CliRunOptions, { terminal = false, stdoutTo }: { terminal?: boolean; stdoutTo?: string } = {}): Promise<CliResult> {
   const run = mainRuns.then(async () => {
-    const { main } = await import('../../src/cli/main');
+    const { main } = await cliMain!;
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     const collect = (chunks: Buffer[]) =>
