@@ -613,6 +613,11 @@ describe('the key', () => {
     expect(results[2].stderr).toContain('failed for Bearer [redacted]');
   });
 
+  test('only an --api-key option is refused, not text that mentions it', async () => {
+    const result = await run(local('speak', 'Never pass --api-key', '-o', 'x.wav'));
+    expect([result.code, result.stderr]).toEqual([0, '']);
+  });
+
   test('pasted as an argument, it is redacted from the error that quotes it', async () => {
     const result = await run([SECRET], { env: env({ TOGETHER_API_KEY: SECRET }) });
     expect(result.code).toBe(2);
