@@ -303,6 +303,13 @@ describe('transcribe and translate', () => {
     expect(server.fake.requests.map((r) => r.url.pathname)).toEqual(['/v1/audio/transcriptions', '/v1/audio/translations']);
   });
 
+  test('--json goes with --format json or verbose_json, which it keeps', async () => {
+    const json = await run(local('transcribe', wav(), '--json', '--format', 'json'));
+    expect(JSON.parse(json.stdout.toString())).toEqual({ text: expect.any(String) });
+    const verbose = await run(local('transcribe', wav(), '--json', '--format', 'verbose_json'));
+    expect(JSON.parse(verbose.stdout.toString())).toMatchObject({ task: 'transcribe', segments: expect.any(Array) });
+  });
+
   test('a URL is sent for the server to fetch', async () => {
     const result = await run(local('translate', 'https://example.com/talk.mp3'));
     expect(result.stdout.toString()).toContain('audio in https://example.com/talk.mp3.');
