@@ -1,11 +1,12 @@
 // The fast groups of the suite, for mutation testing: the toolchain group (packaging, registry,
 // regeneration, Prism, runtimes) exercises tools rather than src/ and would only slow it down, and
-// so would the load and memory tests and the realtime examples. The CLI and demo tests run a built
-// bundle in a child process, whose coverage Stryker cannot see, so they could kill no mutant.
+// so would the load and memory tests and the realtime examples. The demo runs the built CLI in a
+// child process, whose coverage Stryker cannot see, so it could kill no mutant; the CLI tests run
+// main() in this process under Stryker (test/support/cli.ts), except those that need a process.
 const path = require('node:path');
 const base = /** @type {any} */ (require('./jest.config.js'));
 
-const slow = ['load', 'upload-memory', 'realtime-examples', 'cli', 'demo'].map((name) => `/test/${name}\\.test\\.ts$`);
+const slow = ['load', 'upload-memory', 'realtime-examples', 'demo'].map((name) => `/test/${name}\\.test\\.ts$`);
 
 const support = (name) => path.join(__dirname, 'test', 'support', 'mutation', name);
 

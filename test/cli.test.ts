@@ -7,23 +7,24 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { buildCli, runCli, runInPty, shellQuote, startCli, type CliResult } from './support/cli';
-import { sendError, sendJson } from './support/fake-together';
+import { lazyCli, runCli, runInTerminal, shellQuote, startCli, type CliResult } from './support/cli';
+import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
+import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
 
 jest.setTimeout(60_000);
 
-let cli: Awaited<ReturnType<typeof buildCli>>;
+const cli = lazyCli();
 let server: LocalTogetherServer;
 let dir: string;
 
 beforeAll(async () => {
-  [cli, server] = await Promise.all([buildCli(), startLocalTogetherServer()]);
+  server = await startLocalTogetherServer();
 });
 
 afterAll(async () => {
   await server?.close();
-  cli?.remove();
+  await cli.remove();
 });
 
 beforeEach(() => {
@@ -43,7 +44,7 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runCli(cli.executable, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
+  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
 }
 
 /** `args` with the local server's base URL. */
@@ -51,11 +52,36 @@ function local(...args: string[]): string[] {
   return [...args, '--base-url', server.baseURL];
 }
 
-function inPty(args: string[], redirect = '', options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runInPty(`${[cli.executable, ...args].map(shellQuote).join(' ')} ${redirect}`, { cwd: dir, env: options.env ?? env() });
+/** Under a terminal; `stdoutTo` redirects stdout to that file. */
+function inTerminal(args: string[], options: { env?: NodeJS.ProcessEnv; stdoutTo?: string } = {}): Promise<CliResult> {
+  return runInTerminal(cli, args, { cwd: dir, env: options.env ?? env(), stdoutTo: options.stdoutTo });
 }
 
 const file = (name: string) => path.join(dir, name);
+
+/** `args` failed as a usage error: exit code 2, and stderr is `message` with the pointer to --help. */
+async function expectUsageError(args: string[], message: string | RegExp): Promise<void> {
+  const result = await run(local(...args));
+  expect([args, result.code, result.stdout.length]).toEqual([args, 2, 0]);
+  const [line, hint, end] = result.stderr.split('\n');
+  expect([args, hint, end]).toEqual([args, 'Run `together-audio --help` for usage.', '']);
+  if (typeof message === 'string') expect(line).toBe(`together-audio: ${message}`);
+  else expect(line).toMatch(message);
+}
+
+/**
+ * Installs fake players in a new bin folder: each records its name and arguments in played.log and
+ * exits with `exitCode`. Returns the environment whose PATH holds them and node, nothing else.
+ */
+function withPlayers(names: string[], exitCode = 0): NodeJS.ProcessEnv {
+  const bin = mkdtempSync(file('bin-'));
+  for (const name of names) {
+    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\nexit ${exitCode}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  return env({ PATH: `${bin}:${path.dirname(process.execPath)}` });
+}
+
 const DEFAULTS = { model: 'hexgrad/Kokoro-82M', voice: 'af_heart' };
 
 function srtCues(text: string) {
@@ -143,6 +169,96 @@ describe('speak', () => {
     expect(none.stderr).toMatch(/No audio player found for --play: install ffmpeg \(ffplay\) or alsa-utils \(aplay\)/);
     expect(server.fake.requests).toHaveLength(1); // nothing was sent for the second
   });
+
+  test('--json gives the seconds of audio: exact for WAV and raw, estimated at 128 kbit/s for mp3, counted as PCM when streamed', async () => {
+    const speech = (format: 'wav' | 'mp3' | 'raw') => localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: format });
+    const json = async (...args: string[]) => {
+      const result = await run(local('speak', 'Hello there!', '--json', ...args));
+      expect([args, result.code, result.stderr]).toEqual([args, 0, '']);
+      return JSON.parse(result.stdout.toString());
+    };
+    const raw = speech('raw').body.length;
+    expect(await json('-o', 'a.raw')).toEqual({ path: 'a.raw', format: 'raw', bytes: raw, seconds: 0.6, request_id: 'local-speech', played: false });
+    const mp3 = speech('mp3').body.length;
+    expect(await json('-o', 'a.mp3')).toMatchObject({ format: 'mp3', bytes: mp3, seconds: Math.round((mp3 * 8) / 128) / 1000 });
+    expect(await json('--stream', '-o', 's.wav')).toMatchObject({ path: 's.wav', format: 'wav', bytes: raw + 44, seconds: 0.6 });
+    expect(await json('--stream', '-o', 's.pcm')).toMatchObject({ format: 'raw', bytes: raw, seconds: 0.6 });
+  });
+
+  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing player exits 1', async () => {
+    /** What the player was run with; TMP is the temporary folder of a --play without -o, gone afterwards. */
+    const played = async (players: string[], ...args: string[]) => {
+      rmSync(file('played.log'), { force: true });
+      const result = await run(local('speak', 'Hello there!', '--play', ...args), { env: withPlayers(players) });
+      expect([players, args, result.code, result.stderr]).toEqual([players, args, 0, '']);
+      const log = readFileSync(file('played.log'), 'utf8');
+      const temp = /\/\S*\/together-audio-\w+\//.exec(log)?.[0];
+      expect([args, temp !== undefined && existsSync(temp)]).toEqual([args, false]); // removed once played
+      return temp === undefined ? log : log.replace(temp, 'TMP/');
+    };
+    expect(await played(['ffplay', 'aplay', 'afplay'])).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
+    expect(await played(['ffplay', 'aplay'], '--format', 'raw')).toBe('ffplay -nodisp -autoexit -loglevel error -f s16le -ar 24000 -ac 1 TMP/speech.raw\n');
+    expect(await played(['aplay', 'afplay'], '--format', 'raw')).toBe('aplay -q -t raw -f S16_LE -r 24000 -c 1 TMP/speech.raw\n');
+    expect(await played(['aplay', 'afplay'], '--format', 'mp3')).toBe('afplay TMP/speech.mp3\n');
+    expect(await played(['afplay'])).toBe('afplay TMP/speech.wav\n');
+    expect(await played(['aplay'], '-o', 'kept.wav', '--json')).toBe('aplay -q kept.wav\n');
+    expect(existsSync(file('kept.wav'))).toBe(true);
+
+    for (const [players, format] of [
+      [['aplay'], 'mp3'],
+      [['afplay'], 'raw'],
+    ] as const) {
+      const none = await run(local('speak', 'Hello there!', '--play', '--format', format), { env: withPlayers([...players]) });
+      expect([format, none.code]).toEqual([format, 1]);
+    }
+    // Only an executable file counts, and an empty PATH entry does not make the current folder one to search.
+    const notExecutable = withPlayers(['aplay']);
+    chmodSync(path.join(notExecutable.PATH!.split(':')[0], 'aplay'), 0o644);
+    expect((await run(local('speak', 'Hello there!', '--play'), { env: notExecutable })).code).toBe(1);
+    const inCwd = withPlayers(['aplay']);
+    writeFileSync(file('aplay'), readFileSync(path.join(inCwd.PATH!.split(':')[0], 'aplay')), { mode: 0o755 });
+    expect((await run(local('speak', 'Hello there!', '--play'), { env: { ...inCwd, PATH: `:${path.dirname(process.execPath)}` } })).code).toBe(1);
+    const failing = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 3) });
+    expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
+  });
+
+  test('--play --json reports the audio as played, with no path when no file was asked for', async () => {
+    const result = await run(local('speak', 'Hello there!', '--play', '--json'), { env: withPlayers(['aplay']) });
+    expect(JSON.parse(result.stdout.toString())).toMatchObject({ path: null, format: 'wav', played: true });
+  });
+
+  test('text is trimmed; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
+    await run(local('speak', '  Hello there!\n', '-o', 'a.wav'));
+    await run(local('speak', '-f', '-', '-o', 'b.wav'), { stdin: 'Hello there!' });
+    const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
+    expect([readFileSync(file('a.wav')).equals(body), readFileSync(file('b.wav')).equals(body)]).toEqual([true, true]);
+    const missing = await run(local('speak', '-f', 'gone.txt', '-o', 'c.wav'));
+    expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Cannot read the text file "gone.txt" (ENOENT).\n']);
+    const empty = await run(local('speak', '-o', 'c.wav'), { stdin: ' \n' });
+    expect([empty.code, empty.stderr]).toEqual([3, 'together-audio: The text to speak is empty.\n']);
+    expect(server.fake.requests).toHaveLength(2);
+  });
+
+  test('a malformed speech stream is a server failure (6)', async () => {
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"this is": not JSON\n\n');
+    });
+    const result = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
+    expect(result.code).toBe(6);
+  });
+
+  test('--language is sent; a body that breaks off mid-download exits 7 and leaves no partial file', async () => {
+    let language: unknown;
+    server.fake.route('POST /audio/speech', async (req, res) => {
+      language = ((await readJson(req)) as { language?: unknown }).language;
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.alloc(4096), () => res.destroy());
+    });
+    const result = await run(local('speak', 'Hallo', '--language', 'de', '-o', 'partial.wav'));
+    expect([result.code, language, existsSync(file('partial.wav'))]).toEqual([7, 'de', false]);
+  });
 });
 
 describe('transcribe and translate', () => {
@@ -187,9 +303,42 @@ describe('transcribe and translate', () => {
     expect(server.fake.requests.map((r) => r.url.pathname)).toEqual(['/v1/audio/transcriptions', '/v1/audio/translations']);
   });
 
+  test('--json goes with --format json or verbose_json, which it keeps', async () => {
+    const json = await run(local('transcribe', wav(), '--json', '--format', 'json'));
+    expect(JSON.parse(json.stdout.toString())).toEqual({ text: expect.any(String) });
+    const verbose = await run(local('transcribe', wav(), '--json', '--format', 'verbose_json'));
+    expect(JSON.parse(verbose.stdout.toString())).toMatchObject({ task: 'transcribe', segments: expect.any(Array) });
+  });
+
   test('a URL is sent for the server to fetch', async () => {
     const result = await run(local('translate', 'https://example.com/talk.mp3'));
     expect(result.stdout.toString()).toContain('audio in https://example.com/talk.mp3.');
+  });
+
+  test('--model, --language, --diarize and --timestamps are sent; text output is the trimmed text on one line', async () => {
+    const sent: Array<Record<string, string[]>> = [];
+    const answer = { task: 'transcribe', language: 'de', duration: 2, text: '  Guten Tag.\n', segments: [] };
+    server.fake.route('POST /audio/transcriptions', async (req, res) => {
+      sent.push((await parseMultipart(req)).fields);
+      sendJson(res, 200, answer);
+    });
+    server.fake.route('POST /audio/translations', async (req, res) => {
+      sent.push((await parseMultipart(req)).fields);
+      sendJson(res, 200, answer);
+    });
+    const verbose = await run(
+      local('transcribe', wav(), '--format', 'verbose_json', '--timestamps', 'word', '--diarize', '--language', 'de', '--model', 'm/x'),
+    );
+    expect(JSON.parse(verbose.stdout.toString())).toEqual(answer);
+    expect((await run(local('transcribe', wav(), '--format', 'srt'))).code).toBe(0);
+    expect((await run(local('translate', wav(), '--json'))).code).toBe(0);
+    expect((await run(local('transcribe', wav()))).stdout.toString()).toBe('Guten Tag.\n');
+    expect(sent).toEqual([
+      { model: ['m/x'], language: ['de'], response_format: ['verbose_json'], timestamp_granularities: ['segment', 'word'], diarize: ['true'] },
+      { response_format: ['verbose_json'], timestamp_granularities: ['segment'] },
+      { response_format: ['json'] },
+      { response_format: ['json'] },
+    ]);
   });
 });
 
@@ -209,6 +358,17 @@ describe('voices', () => {
         .slice(1)
         .map((line) => line.split(/\s{2,}/)[1]),
     ).toEqual(['friendly sidekick', 'calm lady']);
+  });
+
+  test('--model matches whatever the case; a model without voices is bad input, naming the models that have some', async () => {
+    const sonic = await run(local('voices', '--model', 'Cartesia/Sonic', '--json'));
+    expect(JSON.parse(sonic.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'cartesia/sonic') });
+    const none = await run(local('voices', '--model', 'nobody/tts'));
+    expect([none.code, none.stdout.length, none.stderr]).toEqual([
+      3,
+      0,
+      `together-audio: No voices for model "nobody/tts". Models with voices: ${LOCAL_VOICES.data.map((entry) => entry.model).join(', ')}.\n`,
+    ]);
   });
 });
 
@@ -232,26 +392,96 @@ describe('listen', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/MP3/);
   });
-});
 
-describe('exit codes', () => {
-  test('usage: 2 for an unknown command or option, a missing argument, a bad choice', async () => {
-    for (const args of [
-      ['dance'],
-      ['speak', '--loud', 'hi'],
-      ['transcribe'],
-      ['transcribe', 'a.wav', '--format', 'docx'],
-      ['translate', 'a.wav', '--diarize'],
-      [],
-    ]) {
+  test('a missing file, a folder, and input with no audio are bad input, named', async () => {
+    mkdirSync(file('folder'));
+    const cases: Array<[string[], string]> = [
+      [['listen', 'gone.wav'], 'Audio file "gone.wav" does not exist.'],
+      [['listen', 'folder'], 'Audio file "folder" is not a regular file.'],
+      [['listen', '-', '--no-vad'], 'stdin holds no audio.'],
+    ];
+    for (const [args, message] of cases) {
       const result = await run(local(...args));
-      expect([args, result.code]).toEqual([args, 2]);
+      expect([args, result.code, result.stderr]).toEqual([args, 3, `together-audio: ${message}\n`]);
     }
   });
 
+  describe('against a realtime server that fails', () => {
+    let realtime: FakeRealtime;
+    beforeEach(async () => {
+      realtime = await FakeRealtime.start({ apiKey: LOCAL_API_KEY });
+      writeFileSync(file('turn.raw'), tone(300, 0.2, 16000));
+    });
+    afterEach(() => realtime.close());
+
+    const sessionCreated = (peer: ServerPeer) =>
+      peer.send({ type: 'session.created', session: { id: 'sess_cli', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
+    const listen = (...args: string[]) => run(['listen', 'turn.raw', '--no-vad', '--base-url', realtime.baseURL, ...args]);
+
+    test('an error event exits with the code of its kind: bad input, auth, rate limit or server', async () => {
+      const cases: Array<[{ type: string; code: string | null }, number]> = [
+        [{ type: 'invalid_request_error', code: 'invalid_audio' }, 3],
+        [{ type: 'authentication_error', code: null }, 4],
+        [{ type: 'invalid_request_error', code: 'invalid_api_key' }, 4],
+        [{ type: 'rate_limit_error', code: null }, 5],
+        [{ type: 'invalid_request_error', code: 'rate_limit_exceeded' }, 5],
+        [{ type: 'server_error', code: null }, 6],
+      ];
+      for (const [error, code] of cases) {
+        realtime.onSession('/realtime', (peer) => {
+          sessionCreated(peer);
+          peer.send({ type: 'error', error: { message: 'The session failed', param: null, ...error } });
+        });
+        const result = await listen();
+        expect([error, result.code, result.stderr]).toEqual([error, code, expect.stringMatching(/^together-audio: The session failed/)]);
+      }
+    });
+
+    test('a malformed event is a server failure (6); no transcript within --timeout of the end is a timeout (7)', async () => {
+      realtime.onSession('/realtime', (peer) => {
+        sessionCreated(peer);
+        peer.socket.send('this is not JSON');
+      });
+      expect((await listen()).code).toBe(6);
+      realtime.onSession('/realtime', (peer) => sessionCreated(peer));
+      const silent = await listen('--timeout', '0.3');
+      expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
+    });
+  });
+});
+
+describe('exit codes', () => {
+  test('usage: 2, with a message naming the bad command, flag, argument or combination, before anything is sent', async () => {
+    writeFileSync(file('t.txt'), 'Hello');
+    const usage = (command: string) => `Usage: together-audio ${command}`;
+    const cases: Array<[string[], string | RegExp]> = [
+      [['dance'], 'Unknown command "dance". Commands: speak, transcribe, translate, voices, listen.'],
+      [['speak', '--loud', 'hi'], /^together-audio: Unknown option '--loud'/],
+      [['translate', 'a.wav', '--diarize'], /^together-audio: Unknown option '--diarize'/],
+      [['transcribe'], `transcribe takes 1 argument, got 0. ${usage('transcribe <PATH|URL|-> [--format text|json|verbose_json|srt|vtt] [options]')}`],
+      [['listen', 'a.wav', 'b.wav'], `listen takes 1 argument, got 2. ${usage('listen <FILE.wav|FILE.raw|-> [--vad|--no-vad] [options]')}`],
+      [['voices', 'all'], `voices takes 0 arguments, got 1. ${usage('voices [--model MODEL] [--json]')}`],
+      [['transcribe', 'a.wav', '--format', 'docx'], 'Invalid --format "docx": expected text, json, verbose_json, srt, vtt.'],
+      [['transcribe', 'a.wav', '--format', 'srt', '--timestamps', 'char'], 'Invalid --timestamps "char": expected word, segment.'],
+      [['transcribe', 'a.wav', '--timestamps', 'word'], '--timestamps needs --format verbose_json, srt or vtt.'],
+      [['translate', 'a.wav', '--json', '--format', 'srt'], '--json gives JSON; it cannot be combined with --format srt.'],
+      [['voices', '--timeout', '0'], 'Invalid --timeout "0": expected a positive number of seconds.'],
+      [['voices', '--timeout', 'soon'], 'Invalid --timeout "soon": expected a positive number of seconds.'],
+      [['voices', '--timeout', 'Infinity'], 'Invalid --timeout "Infinity": expected a positive number of seconds.'],
+      [['speak', 'hi', '-o', 'speech.ogg'], 'Cannot tell the audio format from "speech.ogg": use a .wav, .mp3 or .raw name, or --format.'],
+      [['speak', 'hi', '--format', 'flac', '-o', 'x.wav'], 'Invalid --format "flac": expected wav, mp3, raw.'],
+      [['speak', 'hi', '--stream', '-o', 'x.mp3'], '--stream produces PCM: write it as .wav or .raw, or drop --stream for mp3.'],
+      [['speak', 'hi', '--json'], '--json prints to stdout, where the audio would go: add -o FILE.'],
+      [['speak', 'hi', '-f', 't.txt', '-o', 'x.wav'], 'Give the text as an argument or with -f, not both.'],
+      [['listen', 'a.wav', '--vad', '--no-vad'], 'Give --vad or --no-vad, not both.'],
+    ];
+    for (const [args, message] of cases) await expectUsageError(args, message);
+    expect(server.fake.requests).toHaveLength(0);
+  });
+
   test('bad input: 3 for a missing file, empty text, and a 4xx the API gives for the input', async () => {
-    expect((await run(local('transcribe', 'missing.wav'))).stderr).toMatch(/"missing\.wav" does not exist/);
-    expect((await run(local('transcribe', 'missing.wav'))).code).toBe(3);
+    const missing = await run(local('transcribe', 'missing.wav'));
+    expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Audio file "missing.wav" does not exist.\n']);
     expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
     const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
     expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
@@ -276,6 +506,43 @@ describe('exit codes', () => {
     expect((await run(local('voices', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) })).code).toBe(0);
   });
 
+  test('auth: a key file must hold just the key on one line, and one that cannot be read is named with the reason', async () => {
+    writeFileSync(file('empty.txt'), '\n');
+    writeFileSync(file('two.txt'), `${LOCAL_API_KEY} ${LOCAL_API_KEY}\n`);
+    writeFileSync(file('key.txt'), `  ${LOCAL_API_KEY}\n`);
+    const cases: Array<[string, string]> = [
+      ['nope.txt', 'Cannot read the API key file "nope.txt" (ENOENT).'],
+      ['empty.txt', 'The API key file "empty.txt" must hold just the key, on one line.'],
+      ['two.txt', 'The API key file "two.txt" must hold just the key, on one line.'],
+    ];
+    for (const [name, message] of cases) {
+      const result = await run(local('voices', '--api-key-file', name));
+      expect([name, result.code, result.stderr]).toEqual([name, 4, `together-audio: ${message}\n`]);
+    }
+    expect(server.fake.requests).toHaveLength(0);
+    // The file's key wins over the environment's.
+    expect((await run(local('voices', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: 'not-the-local-key' }) })).code).toBe(0);
+  });
+
+  test("each HTTP status class has its exit code, with the API's message", async () => {
+    const cases: Array<[number, number]> = [
+      [400, 3],
+      [401, 4],
+      [403, 4],
+      [404, 3],
+      [413, 3],
+      [422, 3],
+      [429, 5],
+      [500, 6],
+      [503, 6],
+    ];
+    for (const [status, code] of cases) {
+      server.fake.route('GET /voices', (_req, res) => sendError(res, status, `Refused with ${status}`, {}, { 'retry-after': '0' }));
+      const result = await run(local('voices'));
+      expect([status, result.code, result.stderr]).toEqual([status, code, expect.stringContaining(`Refused with ${status}`)]);
+    }
+  });
+
   test('rate limit: 5 for a 429 after the retries; server: 6 for a 5xx', async () => {
     server.fake.route('GET /voices', (_req, res) => sendError(res, 429, 'Too many requests', { type: 'rate_limit_exceeded' }, { 'retry-after': '0' }));
     expect((await run(local('voices'))).code).toBe(5);
@@ -291,6 +558,8 @@ describe('exit codes', () => {
     const silent = await run(local('voices', '--timeout', '0.3'));
     expect(silent.code).toBe(7);
     expect(silent.stderr).toMatch(/timed out|timeout/i);
+    // A timeout below a millisecond is still a timeout (of 1 ms), never none at all.
+    expect((await run(local('voices', '--timeout', '0.0001'))).code).toBe(7);
   });
 
   test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
@@ -302,7 +571,7 @@ describe('exit codes', () => {
       res.write(Buffer.alloc(4096));
       headersSent(); // and never ends
     });
-    const { child, result } = startCli(cli.executable, local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
+    const { child, result } = startCli(await cli.executable(), local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
     await stalled;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(existsSync(file('partial.wav'))).toBe(true);
@@ -339,7 +608,7 @@ describe('the key', () => {
       await run(local('voices', '--json'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
       await run(local('transcribe', 'a.wav', '--api-key-file', 'key.txt'), { env: env({ TOGETHER_API_KEY: undefined }) }),
       await run(local('listen', 'a.wav'), { env: env({ TOGETHER_API_KEY: SECRET }) }), // the realtime server refuses this key
-      await inPty(local('voices'), '', { env: env({ TOGETHER_API_KEY: SECRET }) }),
+      await inTerminal(local('voices'), { env: env({ TOGETHER_API_KEY: SECRET }) }),
     ];
     expect(results.map((r) => r.code)).toEqual([3, 6, 6, 4, 6]);
     expect(server.fake.requests.every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
@@ -347,6 +616,19 @@ describe('the key', () => {
       expect(result.stdout.toString('latin1')).not.toContain(SECRET);
       expect(result.stderr).not.toContain(SECRET);
     }
+    // The key read from the file is redacted too, and the rest of the message is kept.
+    expect(results[2].stderr).toContain('failed for Bearer [redacted]');
+  });
+
+  test('only an --api-key option is refused, not text that mentions it', async () => {
+    const result = await run(local('speak', 'Never pass --api-key', '-o', 'x.wav'));
+    expect([result.code, result.stderr]).toEqual([0, '']);
+  });
+
+  test('pasted as an argument, it is redacted from the error that quotes it', async () => {
+    const result = await run([SECRET], { env: env({ TOGETHER_API_KEY: SECRET }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^together-audio: Unknown command "\[redacted\]"/);
   });
 
   test('is refused as a flag, without echoing the value', async () => {
@@ -364,7 +646,7 @@ describe('the key', () => {
 
 describe('progress', () => {
   test('on a terminal, stderr shows audio received and the request id; piped, stderr stays empty', async () => {
-    const tty = await inPty(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
+    const tty = await inTerminal(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
     expect(tty.code).toBe(0);
     const screen = tty.stdout.toString();
     expect(screen).toMatch(/\rReceived \d+\.\d s of audio/);
@@ -378,7 +660,7 @@ describe('progress', () => {
   test('an upload shows bytes sent of the total; stdout redirected to a file gets only the result', async () => {
     writeFileSync(file('long.wav'), pcmToWav(tone(440, 5, 16000), { encoding: 'pcm_s16le', sampleRate: 16000, channels: 1 }));
     const size = readFileSync(file('long.wav')).length;
-    const tty = await inPty(local('transcribe', 'long.wav'), '> out.txt');
+    const tty = await inTerminal(local('transcribe', 'long.wav'), { stdoutTo: 'out.txt' });
     expect(tty.code).toBe(0);
     expect(tty.stdout.toString()).toMatch(/Uploading: 156\.3 KB of 156\.3 KB \(100%\)/);
     expect(size).toBe(160044);
@@ -388,16 +670,38 @@ describe('progress', () => {
 
   test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
     writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
-    const tty = await inPty(local('listen', 'turn.raw', '--no-vad'), '> transcript.txt');
+    const tty = await inTerminal(local('listen', 'turn.raw', '--no-vad'), { stdoutTo: 'transcript.txt' });
     expect(tty.code).toBe(0);
     expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
     expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
   });
 
   test('binary audio is not written to a terminal', async () => {
-    const result = await inPty(local('speak', 'hi'));
+    const result = await inTerminal(local('speak', 'hi'));
     expect(result.code).toBe(2);
     expect(result.stdout.toString()).toContain('Not writing binary audio to a terminal');
+  });
+
+  test('input is not read from a terminal: speak with no text, and "-" for transcribe or listen, are usage errors', async () => {
+    const cases: Array<[string[], string]> = [
+      [['speak', '-o', 'x.wav'], 'No text: give it as an argument, with -f FILE, or on stdin.'],
+      [['transcribe', '-'], '"-" reads the audio from stdin, which is a terminal: pipe a file in.'],
+      [['listen', '-'], '"-" reads the audio from stdin, which is a terminal: pipe a file in.'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await inTerminal(local(...args));
+      expect([args, result.code, result.stdout.toString()]).toEqual([args, 2, expect.stringContaining(message)]);
+    }
+    expect(server.fake.requests).toHaveLength(0);
+  });
+
+  test('streamed speech counts the PCM received; a URL has no upload to show, only the request id', async () => {
+    const streamed = (await inTerminal(local('speak', 'Hello there!', '--stream', '-o', 's.wav'))).stdout.toString();
+    expect(streamed).toMatch(/Received 0\.6 s of audio \(28844 bytes\)/);
+    const remote = await inTerminal(local('translate', 'https://example.com/talk.mp3'), { stdoutTo: 'out.txt' });
+    expect(remote.code).toBe(0);
+    expect(remote.stdout.toString()).not.toContain('Uploading');
+    expect(remote.stdout.toString()).toContain('Request id: local-translate');
   });
 });
 
@@ -416,5 +720,25 @@ describe('help and version', () => {
       expect(help.stdout.toString()).toContain(`Usage: together-audio ${command}`);
       expect(help.stdout.toString()).toContain('--base-url URL');
     }
+  });
+
+  test("`help COMMAND` is the command's --help; -h, `help` and `help` with an unknown command give the main help", async () => {
+    const mainHelp = (await run(['--help'])).stdout.toString();
+    for (const args of [['-h'], ['help'], ['help', 'dance']]) {
+      const result = await run(args);
+      expect([args, result.code, result.stdout.toString(), result.stderr]).toEqual([args, 0, mainHelp, '']);
+    }
+    expect(mainHelp).toContain('\n  speak       Text to speech, into a file, a pipe or a player.\n  transcribe  Speech to text');
+    expect(mainHelp).toContain('\n  listen      Realtime transcription');
+    const speakHelp = await run(['help', 'speak']);
+    expect([speakHelp.code, speakHelp.stdout.toString()]).toEqual([0, (await run(['speak', '--help'])).stdout.toString()]);
+    expect(speakHelp.stdout.toString()).toMatch(
+      /^Usage: together-audio speak \[text\].*\n\nText to speech, into a file, a pipe or a player\.\n\nOptions:\n {2}\[text\]/,
+    );
+    expect(speakHelp.stdout.toString()).toMatch(/\n {2}--play .*\n {2}--base-url URL .*\n[\s\S]*\n {2}-h, --help {12}this help\n$/);
+    expect((await run(['-V'])).stdout.toString()).toBe(`${version}\n`);
+    // --help wins over everything else on the line, and sends nothing.
+    expect((await run(local('voices', 'extra', '--help'))).code).toBe(0);
+    expect(server.fake.requests).toHaveLength(0);
   });
 });

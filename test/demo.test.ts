@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   cli?.remove();
-  rmSync(outDir, { recursive: true, force: true });
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
 test("the README's first set-up command installs, regenerates, builds and runs the demo", () => {

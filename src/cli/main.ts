@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { version } from '../../package.json';
 import { listenCommand } from './commands/listen';
 import { speakCommand } from './commands/speak';
@@ -48,7 +49,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     const code = exitCodeFor(error);
-    const message = error instanceof Error ? error.message : String(error);
+    // Not instanceof: Node's own errors (parseArgs') come from another realm when main() runs in a vm context.
+    const message = types.isNativeError(error) ? error.message : String(error);
     const hint = code === ExitCode.usage ? '\nRun `together-audio --help` for usage.' : '';
     io.stderr.write(`together-audio: ${redact(message, key ?? io.env.TOGETHER_API_KEY)}${hint}\n`);
     return code;

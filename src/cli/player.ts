@@ -42,9 +42,10 @@ export function findPlayer(format: AudioFormat, pcm: PcmFormat | undefined, file
 export const NO_PLAYER_HELP =
   'No audio player found for --play: install ffmpeg (ffplay) or alsa-utils (aplay); on macOS afplay is built in. Or write a file with -o.';
 
-export function play(player: Player): Promise<void> {
+/** Runs the player found by findPlayer, with the environment it was found in (the PATH picks the same one). */
+export function play(player: Player, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(player.command, player.args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(player.command, player.args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();

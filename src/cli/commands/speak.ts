@@ -96,7 +96,7 @@ async function speak(context: Context): Promise<void> {
     const seconds = secondsOf(audioBytes);
     progress.done(`Received ${seconds.toFixed(1)} s of audio (${bytes} bytes)`);
     if (requestId) progress.note(`Request id: ${requestId}`);
-    if (player) await play(player);
+    if (player) await play(player, io.env);
     if (values.json) {
       io.stdout.write(
         `${JSON.stringify({ path: output ?? null, format, bytes, seconds: round(seconds), request_id: requestId ?? null, played: Boolean(player) })}\n`,
