@@ -308,7 +308,9 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
   }
   if (error.code === 'ERR_CANCELED') return userAbortError(error.config?.signal as AbortSignal | undefined);
-  if (error.code === 'ETIMEDOUT' || (error.code === 'ECONNABORTED' && /timeout/i.test(error.message))) {
+  // axios raises its own timeout as ECONNABORTED with no cause, whatever timeoutErrorMessage says; a
+  // socket's ECONNABORTED (the connection aborted by the local host) comes with the system error as cause.
+  if (error.code === 'ETIMEDOUT' || (error.code === 'ECONNABORTED' && error.cause === undefined)) {
     const timeout = error.config?.timeout;
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
   }

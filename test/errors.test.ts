@@ -635,9 +635,12 @@ describe('error mapping at its edges', () => {
     expect(error.message).toBe('The request timed out after 50 ms without a response.');
   });
 
-  it('a timeout message of the caller’s own (timeoutErrorMessage) is still a timeout, whatever its case', async () => {
+  it.each([
+    ['naming the timeout in any case', 'Speech Request Timeout'],
+    ['not naming it at all', 'Speech took too long'],
+  ])('a timeout message of the caller’s own (timeoutErrorMessage) %s is still a timeout', async (_, timeoutErrorMessage) => {
     server.route('POST /audio/speech', () => undefined);
-    const error = (await speechError({ timeout: 50, timeoutErrorMessage: 'Speech Request Timeout' })) as APITimeoutError;
+    const error = (await speechError({ timeout: 50, timeoutErrorMessage })) as APITimeoutError;
     expect(error.constructor).toBe(APITimeoutError);
     expect(error.code).toBe('ECONNABORTED');
   });
