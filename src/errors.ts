@@ -308,9 +308,10 @@ export function toTogetherError(error: unknown, redact: Redact = (text) => text)
     return apiErrorFor(error.response.status, headers, decodeBody(error.response, redact), attempts);
   }
   if (error.code === 'ERR_CANCELED') return userAbortError(error.config?.signal as AbortSignal | undefined);
-  // axios raises its own timeout as ECONNABORTED with no cause, whatever timeoutErrorMessage says; a
-  // socket's ECONNABORTED (the connection aborted by the local host) comes with the system error as cause.
-  if (error.code === 'ETIMEDOUT' || (error.code === 'ECONNABORTED' && error.cause === undefined)) {
+  // axios's own timeout is ECONNABORTED with its default message or the caller's timeoutErrorMessage; the
+  // same code also means a socket aborted locally, or (xhr adapter) a request aborted by the browser.
+  const timeoutMessage = /timeout/i.test(error.message) || error.message === error.config?.timeoutErrorMessage;
+  if (error.code === 'ETIMEDOUT' || (error.code === 'ECONNABORTED' && timeoutMessage)) {
     const timeout = error.config?.timeout;
     return new APITimeoutError(`The request timed out${timeout ? ` after ${timeout} ms without a response` : ''}.`, { code: error.code });
   }
