@@ -24,12 +24,18 @@ export class MissingApiKeyError extends Error {
   }
 }
 
-export function resolveBaseURL(options: ConnectionOptions = {}): string {
+/** The base URL from the options, the environment or the default; realtime clients also take ws(s). */
+export function resolveBaseURL(options: ConnectionOptions = {}, { websocket = false } = {}): string {
   const url = options.baseURL ?? nonEmpty(readEnv(BASE_URL_ENV)) ?? DEFAULT_BASE_URL;
+  const protocols = websocket ? ['http:', 'https:', 'ws:', 'wss:'] : ['http:', 'https:'];
+  let protocol: string | undefined;
   try {
-    new URL(url);
+    protocol = new URL(url).protocol;
   } catch {
-    throw new TypeError(`Invalid baseURL ${JSON.stringify(url)}: expected an absolute http(s) URL.`);
+    // not absolute: refused below
+  }
+  if (protocol === undefined || !protocols.includes(protocol)) {
+    throw new TypeError(`Invalid baseURL ${JSON.stringify(url)}: expected an absolute ${websocket ? 'http(s) or ws(s)' : 'http(s)'} URL.`);
   }
   return url.replace(/\/+$/, '');
 }

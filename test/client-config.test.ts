@@ -23,9 +23,14 @@ describe('host and token resolution', () => {
     expect(new TogetherAudio({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/opt' }).baseURL).toBe('http://127.0.0.1:9/opt');
   });
 
-  it('rejects a base URL that is not absolute', () => {
-    expect(() => new TogetherAudio({ apiKey: 'k', baseURL: 'api.together.ai' })).toThrow(/Invalid baseURL/);
-  });
+  it.each(['api.together.ai', 'ftp://api.together.ai/v1', 'wss://api.together.ai/v1', 'file:///v1'])(
+    'refuses the base URL %s, which is not an absolute http(s) URL, at construction',
+    (baseURL) => {
+      expect(() => new TogetherAudio({ apiKey: 'k', baseURL })).toThrow(
+        new TypeError(`Invalid baseURL ${JSON.stringify(baseURL)}: expected an absolute http(s) URL.`),
+      );
+    },
+  );
 
   it('names TOGETHER_API_KEY when no key is given, before any network I/O', async () => {
     const server = await FakeTogether.start();

@@ -160,7 +160,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
 
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
   static async connect(options: RealtimeTranscriptionOptions = {}): Promise<RealtimeTranscription> {
-    const endpoint = { baseURL: resolveBaseURL(options), apiKey: resolveApiKey(options) };
+    const endpoint = { baseURL: resolveBaseURL(options, { websocket: true }), apiKey: resolveApiKey(options) };
     return RealtimeTranscription.open(endpoint, options);
   }
 

@@ -86,7 +86,7 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
 
   /** Connects with `apiKey`/`baseURL` resolved as the HTTP client does (options, then TOGETHER_API_KEY/TOGETHER_BASE_URL). */
   static async connect(options: RealtimeTTSOptions = {}): Promise<RealtimeTTS> {
-    const endpoint = { baseURL: resolveBaseURL(options), apiKey: resolveApiKey(options) };
+    const endpoint = { baseURL: resolveBaseURL(options, { websocket: true }), apiKey: resolveApiKey(options) };
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass when the Node entry's RealtimeTTS connects
     return this.open(endpoint, options);
   }
