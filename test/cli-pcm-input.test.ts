@@ -170,6 +170,17 @@ describe('WAV structure', () => {
     }
   });
 
+  test('reading stops at the end of the data chunk: what follows is never awaited', async () => {
+    const wav = riff(fmt({ tag: 1, bits: 16, ...mono16k }), chunk('data', Buffer.from([3, 0, 4, 0])));
+    async function* thenFails(): AsyncGenerator<Buffer> {
+      yield wav;
+      throw new Error('read past the audio');
+    }
+    const out: Buffer[] = [];
+    for await (const pcm of toRealtimePcm(thenFails(), 'test.wav')) out.push(pcm);
+    expect(Buffer.concat(out)).toEqual(Buffer.from([3, 0, 4, 0]));
+  });
+
   test('a trailing partial frame is dropped', async () => {
     const wav = Buffer.concat([riff(fmt({ tag: 1, bits: 24, ...mono16k })), chunk('data', Buffer.alloc(0), 0), Buffer.from('00010000', 'hex')]);
     expect(await samples(wav, 2)).toEqual([1]);
@@ -215,6 +226,7 @@ describe('WAV it refuses', () => {
       [{ tag: 3, bits: 64, ...mono16k }, 'format tag 3, 64-bit, 1 channel(s)'],
       [{ tag: 3, bits: 16, ...mono16k }, 'format tag 3, 16-bit, 1 channel(s)'],
       [{ tag: 2, bits: 16, ...mono16k }, 'format tag 2, 16-bit, 1 channel(s)'],
+      [{ tag: 2, bits: 32, ...mono16k }, 'format tag 2, 32-bit, 1 channel(s)'],
       [{ tag: 1, bits: 16, channels: 0, rate: 16000 }, 'format tag 1, 16-bit, 0 channel(s)'],
       [{ tag: 1, bits: 16, channels: 1, rate: 0 }, 'format tag 1, 16-bit, 1 channel(s)'],
     ];
