@@ -290,6 +290,16 @@ describe('what a file part says about itself', () => {
     expect(upload().files).toEqual([expect.objectContaining({ contentType, size: AUDIO.length })]);
   });
 
+  it('quotes and line breaks in a file name are escaped as browsers escape them: the name cannot end the part header', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: new File([AUDIO], 'take "1"\r\nX-Injected: yes.wav', { type: 'audio/wav' }) });
+
+    expect(upload().files).toEqual([
+      expect.objectContaining({ filename: 'take %221%22%0D%0AX-Injected: yes.wav', contentType: 'audio/wav', size: AUDIO.length }),
+    ]);
+  });
+
   it('a File without a name is sent as "audio"', async () => {
     const upload = recordUploads('transcriptions');
 
