@@ -5,7 +5,7 @@
 //   process are skipped instead of run (jest's own `bail` counts files, and Stryker turns it off).
 const { appendFileSync } = require('node:fs');
 const { TestEnvironment } = require('jest-environment-node');
-const { ACTIVE_MUTANT, indexFile } = require('./test-index.cjs');
+const { ACTIVE_MUTANT, INDEX_FILE } = require('./test-index.cjs');
 
 /** The mutant a failed test has already killed in this test runner process. */
 let killed;
@@ -28,7 +28,7 @@ module.exports = class MutationEnvironment extends TestEnvironment {
     const mutant = process.env[ACTIVE_MUTANT];
     if (mutant === undefined) {
       if (event.name === 'test_done') this.names.push(fullName(event.test));
-      if (event.name === 'run_finish') appendFileSync(indexFile(), `${JSON.stringify({ file: this.testPath, names: this.names })}\n`);
+      if (event.name === 'run_finish') appendFileSync(INDEX_FILE, `${JSON.stringify({ file: this.testPath, names: this.names })}\n`);
       return;
     }
     if (event.name === 'test_start' && killed === mutant) event.test.mode = 'skip';

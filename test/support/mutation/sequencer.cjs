@@ -3,7 +3,19 @@
 // every file is kept.
 const { existsSync, readFileSync } = require('node:fs');
 const Sequencer = require('@jest/test-sequencer').default;
-const { ACTIVE_MUTANT, indexFile } = require('./test-index.cjs');
+const { ACTIVE_MUTANT, INDEX_FILE } = require('./test-index.cjs');
+
+/** The test index, read once per test runner process: it is complete before the first mutant run. */
+let index;
+function testIndex() {
+  if (index === undefined && existsSync(INDEX_FILE)) {
+    index = readFileSync(INDEX_FILE, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line));
+  }
+  return index;
+}
 
 module.exports = class MutantTestFiles extends Sequencer {
   constructor(options) {
@@ -13,15 +25,11 @@ module.exports = class MutantTestFiles extends Sequencer {
 
   async sort(tests) {
     const sorted = await super.sort(tests);
-    if (process.env[ACTIVE_MUTANT] === undefined || !this.pattern || !existsSync(indexFile())) return sorted;
+    const entries = process.env[ACTIVE_MUTANT] === undefined || !this.pattern ? undefined : testIndex();
+    if (entries === undefined) return sorted;
     // Jest matches the pattern case-insensitively against each test's full name.
     const pattern = new RegExp(this.pattern, 'i');
-    const wanted = new Set();
-    for (const line of readFileSync(indexFile(), 'utf8').split('\n')) {
-      if (!line) continue;
-      const { file, names } = JSON.parse(line);
-      if (names.some((name) => pattern.test(name))) wanted.add(file);
-    }
+    const wanted = new Set(entries.filter(({ names }) => names.some((name) => pattern.test(name))).map(({ file }) => file));
     return sorted.filter((test) => wanted.has(test.path));
   }
 };

@@ -8,7 +8,10 @@ const path = require('node:path');
 /** Stryker names the mutant under test in this variable during mutant runs, never in its initial run. */
 const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
 
-/** In the sandbox's root, the working directory of Stryker's test runners. */
-const indexFile = () => path.join(process.cwd(), '.stryker-test-index.jsonl');
+/**
+ * In the sandbox's root, the working directory of Stryker's test runners when they load this
+ * module. Fixed then: the CLI tests change the working directory while main() runs in-process.
+ */
+const INDEX_FILE = path.join(process.cwd(), '.stryker-test-index.jsonl');
 
-module.exports = { ACTIVE_MUTANT, indexFile };
+module.exports = { ACTIVE_MUTANT, INDEX_FILE };
