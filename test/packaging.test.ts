@@ -113,3 +113,7 @@ test("npx runs the package's together-audio executable, which calls the API with
 test('TypeScript consumers type-check against the published declarations, from CommonJS and ESM', async () => {
   await expect(typeCheckConsumer(consumer)).resolves.toBeDefined();
 });
+
+test('TypeScript consumers on the node10 module resolution find the types of every entry: the root, /node, /web and /api', async () => {
+  await expect(typeCheckConsumer(consumer, 'tsconfig.node10.json')).resolves.toBeDefined();
+});

@@ -113,25 +113,34 @@ console.log(JSON.stringify({ entry: import.meta.resolve('${PACKAGE_NAME}'), audi
   // Checked twice: as CommonJS (check.ts, "require" types) and as ESM (check.mts, "import" types).
   'check.ts': typeCheckedUse(),
   'check.mts': typeCheckedUse(),
-  'tsconfig.json': JSON.stringify(
-    {
-      compilerOptions: {
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        strict: true,
-        noEmit: true,
-        // A strict consumer checks the published declarations too.
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [path.join(repoRoot, 'node_modules', '@types')],
-      },
-      files: ['check.ts', 'check.mts'],
-    },
-    null,
-    2,
-  ),
+  'tsconfig.json': consumerTsconfig({ module: 'nodenext', moduleResolution: 'nodenext' }, ['check.ts', 'check.mts']),
+  // Projects still on the resolution TypeScript calls node10 ("node") ignore package.json's
+  // "exports", so each subpath entry needs its types found another way.
+  'check-node10.ts': `
+import { TogetherAudio } from '${PACKAGE_NAME}';
+import { TogetherAudio as NodeTogetherAudio } from '${PACKAGE_NAME}/node';
+import { TogetherAudio as WebTogetherAudio } from '${PACKAGE_NAME}/web';
+import { AudioApi } from '${PACKAGE_NAME}/api';
+
+export const clients: Array<TogetherAudio | NodeTogetherAudio | WebTogetherAudio> = [new WebTogetherAudio({ apiKey: 'key' })];
+export const bound: AudioApi = new NodeTogetherAudio({ apiKey: 'key' }).api(AudioApi);
+`,
+  'tsconfig.node10.json': consumerTsconfig({ module: 'commonjs', moduleResolution: 'node10' }, ['check-node10.ts']),
 };
+
+function consumerTsconfig(resolution: { module: string; moduleResolution: string }, files: string[]): string {
+  const compilerOptions = {
+    ...resolution,
+    target: 'es2022',
+    strict: true,
+    noEmit: true,
+    // A strict consumer checks the published declarations too.
+    skipLibCheck: false,
+    types: ['node'],
+    typeRoots: [path.join(repoRoot, 'node_modules', '@types')],
+  };
+  return JSON.stringify({ compilerOptions, files }, null, 2);
+}
 
 function typeCheckedUse(): string {
   return `
@@ -152,8 +161,8 @@ export const missingVoice: AudioSpeechRequest = { model: 'cartesia/sonic', input
 `;
 }
 
-export function typeCheckConsumer(dir: string): Promise<RunResult> {
-  return run(process.execPath, [tscPath, '-p', dir], { cwd: dir });
+export function typeCheckConsumer(dir: string, project = 'tsconfig.json'): Promise<RunResult> {
+  return run(process.execPath, [tscPath, '-p', path.join(dir, project)], { cwd: dir });
 }
 
 export interface ConsumerCall {
