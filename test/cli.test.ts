@@ -7,7 +7,7 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { lazyCli, runCli, runInTerminal, shellQuote, startCli, type CliResult } from './support/cli';
+import { lazyCli, runCli, runInTerminal, shellQuote, type CliResult } from './support/cli';
 import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
 import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
@@ -43,8 +43,8 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...base, ...extra };
 }
 
-function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
+function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal } = {}): Promise<CliResult> {
+  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin, interrupt: options.interrupt });
 }
 
 /** `args` with the local server's base URL. */
@@ -447,6 +447,20 @@ describe('listen', () => {
       const silent = await listen('--timeout', '0.3');
       expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
     });
+
+    test('Ctrl-C while waiting for the transcript exits 130 and closes the session', async () => {
+      const ctrlC = new AbortController();
+      let closed!: Promise<{ code: number }>;
+      realtime.onSession('/realtime', async (peer) => {
+        sessionCreated(peer);
+        closed = peer.closed;
+        await peer.until('input_audio_buffer.commit');
+        ctrlC.abort();
+      });
+      const result = await run(['listen', 'turn.raw', '--no-vad', '--base-url', realtime.baseURL], { interrupt: ctrlC.signal });
+      expect([result.code, result.stdout.length, result.stderr]).toEqual([130, 0, 'together-audio: Interrupted.\n']);
+      expect((await closed).code).toBe(1000);
+    });
   });
 });
 
@@ -563,22 +577,22 @@ describe('exit codes', () => {
   });
 
   test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
-    let headersSent!: () => void;
-    const stalled = new Promise<void>((resolve) => (headersSent = resolve));
+    const ctrlC = new AbortController();
+    let partialSeen = false;
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'audio/wav' });
-      res.write(Buffer.alloc(4096));
-      headersSent(); // and never ends
+      // ...and never ends; Ctrl-C once the first bytes are in the file.
+      res.write(Buffer.alloc(4096), () =>
+        setTimeout(() => {
+          partialSeen = existsSync(file('partial.wav'));
+          ctrlC.abort();
+        }, 200),
+      );
     });
-    const { child, result } = startCli(await cli.executable(), local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
-    await stalled;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(existsSync(file('partial.wav'))).toBe(true);
-    child.kill('SIGINT');
-    const interrupted = await result;
-    expect(interrupted.code).toBe(130);
-    expect(existsSync(file('partial.wav'))).toBe(false);
+    const interrupted = await run(local('speak', 'hi', '-o', 'partial.wav'), { interrupt: ctrlC.signal });
+    expect([interrupted.code, partialSeen, existsSync(file('partial.wav'))]).toEqual([130, true, false]);
+    expect(interrupted.stderr).toMatch(/^together-audio: .*abort/i);
   });
 });
 
