@@ -1,6 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { parseSync, type NodeCue } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
 import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, type LocalTogetherServer } from '../examples/local-together-server';
@@ -258,6 +260,19 @@ describe('speak', () => {
     });
     const result = await run(local('speak', 'Hallo', '--language', 'de', '-o', 'partial.wav'));
     expect([result.code, language, existsSync(file('partial.wav'))]).toEqual([7, 'de', false]);
+  });
+
+  test('-o naming something other than a regular file (a named pipe, /dev/null) is not removed when the call fails', async () => {
+    execFileSync('mkfifo', [file('pipe.wav')]);
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      sendError(res, 422, 'voice "nobody" does not exist', { param: 'voice' });
+    });
+    const reader = buffer(createReadStream(file('pipe.wav')));
+    const result = await run(local('speak', 'hi', '--voice', 'nobody', '-o', 'pipe.wav'));
+    expect([result.code, result.stderr]).toEqual([3, expect.stringContaining('voice "nobody" does not exist')]);
+    expect((await reader).length).toBe(0);
+    expect(lstatSync(file('pipe.wav')).isFIFO()).toBe(true);
   });
 });
 
