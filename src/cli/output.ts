@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadInputError } from './exit-codes';
@@ -47,11 +47,12 @@ export async function writeOut(source: AsyncIterable<Uint8Array> | Iterable<Uint
   return total;
 }
 
-/** Closes a file sink that will not be written, and removes the file. */
+/** Closes a file sink that will not be written, and removes the file if it is a regular one. */
 export async function discard(sink: Sink): Promise<void> {
   if (sink.destination.kind !== 'file') return;
   (sink.stream as NodeJS.WritableStream & { destroy(): void }).destroy();
-  await rm(sink.destination.path, { force: true });
+  // -o may name /dev/null, a named pipe or a symlink: those are not a partial file of ours.
+  if ((await lstat(sink.destination.path).catch(() => undefined))?.isFile()) await rm(sink.destination.path, { force: true });
 }
 
 /** Text output, to a file or stdout. */
