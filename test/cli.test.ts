@@ -241,14 +241,16 @@ describe('speak', () => {
     expect(server.fake.requests).toHaveLength(2);
   });
 
-  test('a malformed speech stream is a server failure (6)', async () => {
+  test('a malformed speech stream is a server failure (6), into a file (not left behind) or a piped stdout', async () => {
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('data: {"this is": not JSON\n\n');
     });
-    const result = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
-    expect(result.code).toBe(6);
+    const toFile = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
+    expect([toFile.code, toFile.stderr, existsSync(file('s.raw'))]).toEqual([6, expect.stringMatching(/^together-audio: /), false]);
+    const piped = await run(local('speak', 'Hello there!', '--stream'));
+    expect([piped.code, piped.stdout.length, piped.stderr]).toEqual([6, 0, toFile.stderr]);
   });
 
   test('--language is sent; a body that breaks off mid-download exits 7 and leaves no partial file', async () => {
