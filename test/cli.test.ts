@@ -510,13 +510,19 @@ describe('exit codes', () => {
     expect(server.fake.requests).toHaveLength(0);
   });
 
-  test('bad input: 3 for a missing file, empty text, and a 4xx the API gives for the input', async () => {
+  test('bad input: 3 for a missing file, empty text or voice, an unwritable -o, and a 4xx the API gives for the input', async () => {
     const missing = await run(local('transcribe', 'missing.wav'));
     expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Audio file "missing.wav" does not exist.\n']);
     expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
     const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
     expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
     expect((await run(local('speak', 'hi', '--stream', '-o', 'no/such/dir/x.wav'))).code).toBe(3);
+    const noVoice = await run(local('speak', 'hi', '--voice', '', '-o', 'x.wav'));
+    expect([noVoice.code, noVoice.stderr, existsSync(file('x.wav'))]).toEqual([
+      3,
+      'together-audio: The speech request needs "voice" (a non-empty string); got "".\n',
+      false,
+    ]);
     expect(server.fake.requests).toHaveLength(0);
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
