@@ -713,6 +713,12 @@ describe('progress', () => {
     expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
   });
 
+  test('voices notes its request id on a terminal, the table going to stdout', async () => {
+    const tty = await inTerminal(local('voices'), { stdoutTo: 'voices.txt' });
+    expect([tty.code, tty.stdout.toString()]).toEqual([0, expect.stringContaining('Request id: local-voices')]);
+    expect(readFileSync(file('voices.txt'), 'utf8')).toMatch(/^MODEL\s+VOICE\s+ID\n/);
+  });
+
   test('binary audio is not written to a terminal', async () => {
     const result = await inTerminal(local('speak', 'hi'));
     expect(result.code).toBe(2);
