@@ -73,12 +73,14 @@ async function expectUsageError(args: string[], message: string | RegExp): Promi
 
 /**
  * Installs fake players in a new bin folder: each records its name and arguments in played.log and
- * exits with `exitCode`. Returns the environment whose PATH holds them and node, nothing else.
+ * exits with `exit` (a code, or a signal it kills itself with). Returns the environment whose PATH
+ * holds them and node, nothing else.
  */
-function withPlayers(names: string[], exitCode = 0): NodeJS.ProcessEnv {
+function withPlayers(names: string[], exit: number | NodeJS.Signals = 0): NodeJS.ProcessEnv {
   const bin = mkdtempSync(file('bin-'));
+  const end = typeof exit === 'number' ? `exit ${exit}` : `kill -${exit.replace(/^SIG/, '')} $$`;
   for (const name of names) {
-    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\nexit ${exitCode}\n`);
+    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\n${end}\n`);
     chmodSync(path.join(bin, name), 0o755);
   }
   return env({ PATH: `${bin}:${path.dirname(process.execPath)}` });
@@ -187,7 +189,7 @@ describe('speak', () => {
     expect(await json('--stream', '-o', 's.pcm')).toMatchObject({ format: 'raw', bytes: raw, seconds: 0.6 });
   });
 
-  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing player exits 1', async () => {
+  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing or killed player exits 1', async () => {
     /** What the player was run with; TMP is the temporary folder of a --play without -o, gone afterwards. */
     const played = async (players: string[], ...args: string[]) => {
       rmSync(file('played.log'), { force: true });
@@ -222,6 +224,11 @@ describe('speak', () => {
     expect((await run(local('speak', 'Hello there!', '--play'), { env: { ...inCwd, PATH: `:${path.dirname(process.execPath)}` } })).code).toBe(1);
     const failing = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 3) });
     expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
+    const killed = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 'SIGTERM') });
+    expect([killed.code, killed.stderr]).toEqual([1, 'together-audio: aplay exited with SIGTERM.\n']);
+    // No PATH at all: no player.
+    const noPath = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: undefined }) });
+    expect([noPath.code, noPath.stderr]).toEqual([1, expect.stringContaining('No audio player found for --play')]);
   });
 
   test('--play --json reports the audio as played, with no path when no file was asked for', async () => {
