@@ -478,6 +478,26 @@ describe('listen', () => {
       expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
     });
 
+    test('prints every transcript in order, waits 1.5 s after the last one for any late turn, then closes', async () => {
+      const transcript = (text: string) => ({ type: 'conversation.item.input_audio_transcription.completed', item_id: text, transcript: text });
+      let waited!: Promise<number>;
+      realtime.onSession('/realtime', async (peer) => {
+        sessionCreated(peer);
+        await peer.until('input_audio_buffer.append');
+        peer.send(transcript('An earlier turn.'));
+        await peer.until('input_audio_buffer.commit');
+        peer.send(transcript('The last turn.'));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await peer.sendFlushed(transcript('A late turn.'));
+        const sent = Date.now();
+        waited = peer.closed.then(() => Date.now() - sent);
+      });
+      const result = await run(['listen', 'turn.raw', '--base-url', realtime.baseURL]); // server VAD: turns end as the server hears them
+      expect([result.code, result.stdout.toString()]).toEqual([0, 'An earlier turn.\nThe last turn.\nA late turn.\n']);
+      expect(await waited).toBeGreaterThanOrEqual(1400);
+      expect(await waited).toBeLessThan(3000);
+    });
+
     test('Ctrl-C while waiting for the transcript exits 130 and closes the session', async () => {
       const ctrlC = new AbortController();
       let closed!: Promise<{ code: number }>;
