@@ -738,12 +738,15 @@ describe('progress', () => {
     expect(readFileSync(file('out.txt'), 'utf8')).toBe('This is the local stand-in for Together. It heard 5.00 seconds of audio in long.wav.\n');
   });
 
-  test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
-    writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
+  test('listen shows the audio sent as it goes and the session id on a terminal, transcripts on stdout', async () => {
+    writeFileSync(file('turn.raw'), tone(300, 3, 16000));
     const tty = await inTerminal(local('listen', 'turn.raw', '--no-vad'), { stdoutTo: 'transcript.txt' });
     expect(tty.code).toBe(0);
-    expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
-    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
+    expect(tty.stdout.toString()).toMatch(/Sent 3\.0 s of audio[\s\S]*Session id: local-stt/);
+    // Drawn while sending (the file is read in 64 KiB pieces), then the total.
+    const shown = [...tty.stdout.toString().matchAll(/\rSent (\d+\.\d) s of audio/g)].map((match) => Number(match[1]));
+    expect([shown.length > 1, shown.every((seconds, i) => seconds > 0 && seconds <= (shown[i + 1] ?? 3)), shown.at(-1)]).toEqual([true, true, 3]);
+    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 3.00 seconds of audio.\n');
   });
 
   test('voices notes its request id on a terminal, the table going to stdout', async () => {
