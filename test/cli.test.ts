@@ -478,6 +478,22 @@ describe('listen', () => {
       expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
     });
 
+    test('--model names the session model, --no-vad turns server turn detection off; the default model and server VAD otherwise', async () => {
+      const opened: Array<[string | null, string | null]> = [];
+      realtime.onSession('/realtime', async (peer) => {
+        opened.push([peer.url.searchParams.get('model'), peer.url.searchParams.get('turn_detection')]);
+        sessionCreated(peer);
+        await peer.until('input_audio_buffer.commit');
+        peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'Done.' });
+      });
+      expect((await listen('--model', 'example/whisper-tiny')).code).toBe(0);
+      expect((await run(['listen', 'turn.raw', '--base-url', realtime.baseURL])).code).toBe(0);
+      expect(opened).toEqual([
+        ['example/whisper-tiny', 'none'],
+        ['openai/whisper-large-v3', null],
+      ]);
+    });
+
     test('prints every transcript in order, waits 1.5 s after the last one for any late turn, then closes', async () => {
       const transcript = (text: string) => ({ type: 'conversation.item.input_audio_transcription.completed', item_id: text, transcript: text });
       let waited!: Promise<number>;
