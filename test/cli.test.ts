@@ -131,7 +131,7 @@ describe('speak', () => {
     expect(fromFile.stdout.equals(localSpeech({ ...DEFAULTS, input: 'Text from a file.', response_format: 'raw' }).body)).toBe(true);
   });
 
-  test('--stream writes the streamed PCM: raw to stdout, or a WAV file whose header has the real sizes', async () => {
+  test('--stream writes the streamed PCM: raw or WAV to stdout, or a WAV file whose header has the real sizes', async () => {
     const { pcm, format } = localSpeech({ ...DEFAULTS, input: 'Streaming is fun.', response_format: 'raw' });
     const raw = await run(local('speak', 'Streaming is fun.', '--stream'));
     expect(raw.code).toBe(0);
@@ -141,7 +141,12 @@ describe('speak', () => {
     const wav = readFileSync(file('streamed.wav'));
     expect(wav.equals(pcmToWav(pcm, format))).toBe(true);
     expect(parseWav(wav)).toMatchObject({ sampleRate: 24000, channels: 1, bitsPerSample: 16, dataSize: pcm.length });
-    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['text/event-stream', 'text/event-stream']);
+
+    // Piped, the WAV header goes first, before the sizes are known.
+    const piped = await run(local('speak', 'Streaming is fun.', '--stream', '--format', 'wav'));
+    expect([piped.code, piped.stdout.toString('latin1', 0, 4), piped.stdout.subarray(8, 36).equals(wav.subarray(8, 36))]).toEqual([0, 'RIFF', true]);
+    expect(piped.stdout.subarray(44).equals(pcm)).toBe(true);
+    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['text/event-stream', 'text/event-stream', 'text/event-stream']);
   });
 
   test('--json describes the file written', async () => {
@@ -236,16 +241,17 @@ describe('speak', () => {
     expect(JSON.parse(result.stdout.toString())).toMatchObject({ path: null, format: 'wav', played: true });
   });
 
-  test('text is trimmed; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
+  test('text is trimmed; unquoted words are one text; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
     await run(local('speak', '  Hello there!\n', '-o', 'a.wav'));
     await run(local('speak', '-f', '-', '-o', 'b.wav'), { stdin: 'Hello there!' });
+    await run(local('speak', 'Hello', 'there!', '-o', 'words.wav'));
     const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
-    expect([readFileSync(file('a.wav')).equals(body), readFileSync(file('b.wav')).equals(body)]).toEqual([true, true]);
+    expect(['a.wav', 'b.wav', 'words.wav'].map((name) => readFileSync(file(name)).equals(body))).toEqual([true, true, true]);
     const missing = await run(local('speak', '-f', 'gone.txt', '-o', 'c.wav'));
     expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Cannot read the text file "gone.txt" (ENOENT).\n']);
     const empty = await run(local('speak', '-o', 'c.wav'), { stdin: ' \n' });
     expect([empty.code, empty.stderr]).toEqual([3, 'together-audio: The text to speak is empty.\n']);
-    expect(server.fake.requests).toHaveLength(2);
+    expect(server.fake.requests).toHaveLength(3);
   });
 
   test('a malformed speech stream is a server failure (6), into a file (not left behind) or a piped stdout', async () => {
@@ -735,7 +741,7 @@ describe('progress', () => {
     const tty = await inTerminal(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
     expect(tty.code).toBe(0);
     const screen = tty.stdout.toString();
-    expect(screen).toMatch(/\rReceived \d+\.\d s of audio/);
+    expect(screen).toMatch(/\rReceived \d+\.\d s of audio(?! \()/); // while receiving, before the total
     expect(screen).toMatch(/Received 1\.9 s of audio \(\d+ bytes\)/);
     expect(screen).toContain('Request id: local-speech');
 
