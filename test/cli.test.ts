@@ -194,7 +194,7 @@ describe('speak', () => {
     expect(await json('--stream', '-o', 's.pcm')).toMatchObject({ format: 'raw', bytes: raw, seconds: 0.6 });
   });
 
-  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing or killed player exits 1', async () => {
+  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing, killed or unstartable player exits 1', async () => {
     /** What the player was run with; TMP is the temporary folder of a --play without -o, gone afterwards. */
     const played = async (players: string[], ...args: string[]) => {
       rmSync(file('played.log'), { force: true });
@@ -231,6 +231,11 @@ describe('speak', () => {
     expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
     const killed = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 'SIGTERM') });
     expect([killed.code, killed.stderr]).toEqual([1, 'together-audio: aplay exited with SIGTERM.\n']);
+    // A player that cannot be started (its interpreter is missing) is named.
+    const broken = withPlayers(['aplay']);
+    writeFileSync(path.join(broken.PATH!.split(':')[0], 'aplay'), '#!/no/such/interpreter\n');
+    const unstartable = await run(local('speak', 'Hello there!', '--play'), { env: broken });
+    expect([unstartable.code, unstartable.stderr]).toEqual([1, 'together-audio: spawn aplay ENOENT\n']);
     // No PATH at all: no player.
     const noPath = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: undefined }) });
     expect([noPath.code, noPath.stderr]).toEqual([1, expect.stringContaining('No audio player found for --play')]);
