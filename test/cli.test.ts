@@ -404,6 +404,8 @@ describe('voices', () => {
   test('--model matches whatever the case; a model without voices is bad input, naming the models that have some', async () => {
     const sonic = await run(local('voices', '--model', 'Cartesia/Sonic', '--json'));
     expect(JSON.parse(sonic.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'cartesia/sonic') });
+    const kokoro = await run(local('voices', '--model', 'hexgrad/kokoro-82m', '--json'));
+    expect(JSON.parse(kokoro.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'hexgrad/Kokoro-82M') });
     const none = await run(local('voices', '--model', 'nobody/tts'));
     expect([none.code, none.stdout.length, none.stderr]).toEqual([
       3,
