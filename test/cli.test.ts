@@ -433,7 +433,7 @@ describe('listen', () => {
     writeFileSync(file('song.mp3'), Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00 not really', 'latin1'));
     const result = await run(local('listen', 'song.mp3'));
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/MP3/);
+    expect(result.stderr).toMatch(/^together-audio: The audio looks like an MP3 file; realtime transcription takes raw PCM .*Decode it first/);
   });
 
   test('a missing file, a folder, and input with no audio are bad input, named', async () => {
