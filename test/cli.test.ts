@@ -207,6 +207,8 @@ describe('speak', () => {
     };
     expect(await played(['ffplay', 'aplay', 'afplay'])).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
     expect(await played(['ffplay', 'aplay'], '--format', 'raw')).toBe('ffplay -nodisp -autoexit -loglevel error -f s16le -ar 24000 -ac 1 TMP/speech.raw\n');
+    // Streamed into a WAV file, the file has its header: no raw layout flags.
+    expect(await played(['ffplay'], '--stream', '--format', 'wav')).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
     expect(await played(['aplay', 'afplay'], '--format', 'raw')).toBe('aplay -q -t raw -f S16_LE -r 24000 -c 1 TMP/speech.raw\n');
     expect(await played(['aplay', 'afplay'], '--format', 'mp3')).toBe('afplay TMP/speech.mp3\n');
     expect(await played(['afplay'])).toBe('afplay TMP/speech.wav\n');
