@@ -432,12 +432,14 @@ describe('listen', () => {
     expect(result.stderr).toMatch(/^together-audio: The audio looks like an MP3 file; realtime transcription takes raw PCM .*Decode it first/);
   });
 
-  test('a missing file, a folder, and input with no audio are bad input, named', async () => {
+  test('a missing file, a folder, input with no audio and a RIFF file that is not WAVE are bad input, named', async () => {
     mkdirSync(file('folder'));
+    writeFileSync(file('clip.wav'), Buffer.from('RIFF\x24\x00\x00\x00AVI LIST', 'latin1'));
     const cases: Array<[string[], string]> = [
       [['listen', 'gone.wav'], 'Audio file "gone.wav" does not exist.'],
       [['listen', 'folder'], 'Audio file "folder" is not a regular file.'],
       [['listen', '-', '--no-vad'], 'stdin holds no audio.'],
+      [['listen', 'clip.wav'], '"clip.wav" is a RIFF file but not WAVE audio.'],
     ];
     for (const [args, message] of cases) {
       const result = await run(local(...args));
