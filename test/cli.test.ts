@@ -1,13 +1,15 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { parseSync, type NodeCue } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
 import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, type LocalTogetherServer } from '../examples/local-together-server';
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { lazyCli, runCli, runInTerminal, shellQuote, startCli, type CliResult } from './support/cli';
+import { lazyCli, runCli, runInTerminal, shellQuote, type CliResult } from './support/cli';
 import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
 import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
@@ -43,8 +45,8 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...base, ...extra };
 }
 
-function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin });
+function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal } = {}): Promise<CliResult> {
+  return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin, interrupt: options.interrupt });
 }
 
 /** `args` with the local server's base URL. */
@@ -71,12 +73,14 @@ async function expectUsageError(args: string[], message: string | RegExp): Promi
 
 /**
  * Installs fake players in a new bin folder: each records its name and arguments in played.log and
- * exits with `exitCode`. Returns the environment whose PATH holds them and node, nothing else.
+ * exits with `exit` (a code, or a signal it kills itself with). Returns the environment whose PATH
+ * holds them and node, nothing else.
  */
-function withPlayers(names: string[], exitCode = 0): NodeJS.ProcessEnv {
+function withPlayers(names: string[], exit: number | NodeJS.Signals = 0): NodeJS.ProcessEnv {
   const bin = mkdtempSync(file('bin-'));
+  const end = typeof exit === 'number' ? `exit ${exit}` : `kill -${exit.replace(/^SIG/, '')} $$`;
   for (const name of names) {
-    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\nexit ${exitCode}\n`);
+    writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${shellQuote(file('played.log'))}\n${end}\n`);
     chmodSync(path.join(bin, name), 0o755);
   }
   return env({ PATH: `${bin}:${path.dirname(process.execPath)}` });
@@ -127,7 +131,7 @@ describe('speak', () => {
     expect(fromFile.stdout.equals(localSpeech({ ...DEFAULTS, input: 'Text from a file.', response_format: 'raw' }).body)).toBe(true);
   });
 
-  test('--stream writes the streamed PCM: raw to stdout, or a WAV file whose header has the real sizes', async () => {
+  test('--stream writes the streamed PCM: raw or WAV to stdout, or a WAV file whose header has the real sizes', async () => {
     const { pcm, format } = localSpeech({ ...DEFAULTS, input: 'Streaming is fun.', response_format: 'raw' });
     const raw = await run(local('speak', 'Streaming is fun.', '--stream'));
     expect(raw.code).toBe(0);
@@ -137,7 +141,12 @@ describe('speak', () => {
     const wav = readFileSync(file('streamed.wav'));
     expect(wav.equals(pcmToWav(pcm, format))).toBe(true);
     expect(parseWav(wav)).toMatchObject({ sampleRate: 24000, channels: 1, bitsPerSample: 16, dataSize: pcm.length });
-    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['text/event-stream', 'text/event-stream']);
+
+    // Piped, the WAV header goes first, before the sizes are known.
+    const piped = await run(local('speak', 'Streaming is fun.', '--stream', '--format', 'wav'));
+    expect([piped.code, piped.stdout.toString('latin1', 0, 4), piped.stdout.subarray(8, 36).equals(wav.subarray(8, 36))]).toEqual([0, 'RIFF', true]);
+    expect(piped.stdout.subarray(44).equals(pcm)).toBe(true);
+    expect(server.fake.requests.map((r) => r.headers.accept)).toEqual(['text/event-stream', 'text/event-stream', 'text/event-stream']);
   });
 
   test('--json describes the file written', async () => {
@@ -185,7 +194,7 @@ describe('speak', () => {
     expect(await json('--stream', '-o', 's.pcm')).toMatchObject({ format: 'raw', bytes: raw, seconds: 0.6 });
   });
 
-  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing player exits 1', async () => {
+  test('--play picks the first player that can play the format, telling it the layout of raw PCM; a failing, killed or unstartable player exits 1', async () => {
     /** What the player was run with; TMP is the temporary folder of a --play without -o, gone afterwards. */
     const played = async (players: string[], ...args: string[]) => {
       rmSync(file('played.log'), { force: true });
@@ -198,6 +207,8 @@ describe('speak', () => {
     };
     expect(await played(['ffplay', 'aplay', 'afplay'])).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
     expect(await played(['ffplay', 'aplay'], '--format', 'raw')).toBe('ffplay -nodisp -autoexit -loglevel error -f s16le -ar 24000 -ac 1 TMP/speech.raw\n');
+    // Streamed into a WAV file, the file has its header: no raw layout flags.
+    expect(await played(['ffplay'], '--stream', '--format', 'wav')).toBe('ffplay -nodisp -autoexit -loglevel error TMP/speech.wav\n');
     expect(await played(['aplay', 'afplay'], '--format', 'raw')).toBe('aplay -q -t raw -f S16_LE -r 24000 -c 1 TMP/speech.raw\n');
     expect(await played(['aplay', 'afplay'], '--format', 'mp3')).toBe('afplay TMP/speech.mp3\n');
     expect(await played(['afplay'])).toBe('afplay TMP/speech.wav\n');
@@ -220,6 +231,16 @@ describe('speak', () => {
     expect((await run(local('speak', 'Hello there!', '--play'), { env: { ...inCwd, PATH: `:${path.dirname(process.execPath)}` } })).code).toBe(1);
     const failing = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 3) });
     expect([failing.code, failing.stderr]).toEqual([1, 'together-audio: aplay exited with code 3.\n']);
+    const killed = await run(local('speak', 'Hello there!', '--play'), { env: withPlayers(['aplay'], 'SIGTERM') });
+    expect([killed.code, killed.stderr]).toEqual([1, 'together-audio: aplay exited with SIGTERM.\n']);
+    // A player that cannot be started (its interpreter is missing) is named.
+    const broken = withPlayers(['aplay']);
+    writeFileSync(path.join(broken.PATH!.split(':')[0], 'aplay'), '#!/no/such/interpreter\n');
+    const unstartable = await run(local('speak', 'Hello there!', '--play'), { env: broken });
+    expect([unstartable.code, unstartable.stderr]).toEqual([1, 'together-audio: spawn aplay ENOENT\n']);
+    // No PATH at all: no player.
+    const noPath = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: undefined }) });
+    expect([noPath.code, noPath.stderr]).toEqual([1, expect.stringContaining('No audio player found for --play')]);
   });
 
   test('--play --json reports the audio as played, with no path when no file was asked for', async () => {
@@ -227,26 +248,29 @@ describe('speak', () => {
     expect(JSON.parse(result.stdout.toString())).toMatchObject({ path: null, format: 'wav', played: true });
   });
 
-  test('text is trimmed; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
+  test('text is trimmed; unquoted words are one text; -f - reads stdin; a text file that cannot be read is bad input, named', async () => {
     await run(local('speak', '  Hello there!\n', '-o', 'a.wav'));
     await run(local('speak', '-f', '-', '-o', 'b.wav'), { stdin: 'Hello there!' });
+    await run(local('speak', 'Hello', 'there!', '-o', 'words.wav'));
     const body = localSpeech({ ...DEFAULTS, input: 'Hello there!', response_format: 'wav' }).body;
-    expect([readFileSync(file('a.wav')).equals(body), readFileSync(file('b.wav')).equals(body)]).toEqual([true, true]);
+    expect(['a.wav', 'b.wav', 'words.wav'].map((name) => readFileSync(file(name)).equals(body))).toEqual([true, true, true]);
     const missing = await run(local('speak', '-f', 'gone.txt', '-o', 'c.wav'));
     expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Cannot read the text file "gone.txt" (ENOENT).\n']);
     const empty = await run(local('speak', '-o', 'c.wav'), { stdin: ' \n' });
     expect([empty.code, empty.stderr]).toEqual([3, 'together-audio: The text to speak is empty.\n']);
-    expect(server.fake.requests).toHaveLength(2);
+    expect(server.fake.requests).toHaveLength(3);
   });
 
-  test('a malformed speech stream is a server failure (6)', async () => {
+  test('a malformed speech stream is a server failure (6), into a file (not left behind) or a piped stdout', async () => {
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end('data: {"this is": not JSON\n\n');
     });
-    const result = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
-    expect(result.code).toBe(6);
+    const toFile = await run(local('speak', 'Hello there!', '--stream', '-o', 's.raw'));
+    expect([toFile.code, toFile.stderr, existsSync(file('s.raw'))]).toEqual([6, expect.stringMatching(/^together-audio: /), false]);
+    const piped = await run(local('speak', 'Hello there!', '--stream'));
+    expect([piped.code, piped.stdout.length, piped.stderr]).toEqual([6, 0, toFile.stderr]);
   });
 
   test('--language is sent; a body that breaks off mid-download exits 7 and leaves no partial file', async () => {
@@ -258,6 +282,19 @@ describe('speak', () => {
     });
     const result = await run(local('speak', 'Hallo', '--language', 'de', '-o', 'partial.wav'));
     expect([result.code, language, existsSync(file('partial.wav'))]).toEqual([7, 'de', false]);
+  });
+
+  test('-o naming something other than a regular file (a named pipe, /dev/null) is not removed when the call fails', async () => {
+    execFileSync('mkfifo', [file('pipe.wav')]);
+    server.fake.route('POST /audio/speech', (req, res) => {
+      req.resume();
+      sendError(res, 422, 'voice "nobody" does not exist', { param: 'voice' });
+    });
+    const reader = buffer(createReadStream(file('pipe.wav')));
+    const result = await run(local('speak', 'hi', '--voice', 'nobody', '-o', 'pipe.wav'));
+    expect([result.code, result.stderr]).toEqual([3, expect.stringContaining('voice "nobody" does not exist')]);
+    expect((await reader).length).toBe(0);
+    expect(lstatSync(file('pipe.wav')).isFIFO()).toBe(true);
   });
 });
 
@@ -363,6 +400,8 @@ describe('voices', () => {
   test('--model matches whatever the case; a model without voices is bad input, naming the models that have some', async () => {
     const sonic = await run(local('voices', '--model', 'Cartesia/Sonic', '--json'));
     expect(JSON.parse(sonic.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'cartesia/sonic') });
+    const kokoro = await run(local('voices', '--model', 'hexgrad/kokoro-82m', '--json'));
+    expect(JSON.parse(kokoro.stdout.toString())).toEqual({ data: LOCAL_VOICES.data.filter((entry) => entry.model === 'hexgrad/Kokoro-82M') });
     const none = await run(local('voices', '--model', 'nobody/tts'));
     expect([none.code, none.stdout.length, none.stderr]).toEqual([
       3,
@@ -390,15 +429,17 @@ describe('listen', () => {
     writeFileSync(file('song.mp3'), Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00 not really', 'latin1'));
     const result = await run(local('listen', 'song.mp3'));
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/MP3/);
+    expect(result.stderr).toMatch(/^together-audio: The audio looks like an MP3 file; realtime transcription takes raw PCM .*Decode it first/);
   });
 
-  test('a missing file, a folder, and input with no audio are bad input, named', async () => {
+  test('a missing file, a folder, input with no audio and a RIFF file that is not WAVE are bad input, named', async () => {
     mkdirSync(file('folder'));
+    writeFileSync(file('clip.wav'), Buffer.from('RIFF\x24\x00\x00\x00AVI LIST', 'latin1'));
     const cases: Array<[string[], string]> = [
       [['listen', 'gone.wav'], 'Audio file "gone.wav" does not exist.'],
       [['listen', 'folder'], 'Audio file "folder" is not a regular file.'],
       [['listen', '-', '--no-vad'], 'stdin holds no audio.'],
+      [['listen', 'clip.wav'], '"clip.wav" is a RIFF file but not WAVE audio.'],
     ];
     for (const [args, message] of cases) {
       const result = await run(local(...args));
@@ -447,6 +488,56 @@ describe('listen', () => {
       const silent = await listen('--timeout', '0.3');
       expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
     });
+
+    test('--model names the session model, --no-vad turns server turn detection off; the default model and server VAD otherwise', async () => {
+      const opened: Array<[string | null, string | null]> = [];
+      realtime.onSession('/realtime', async (peer) => {
+        opened.push([peer.url.searchParams.get('model'), peer.url.searchParams.get('turn_detection')]);
+        sessionCreated(peer);
+        await peer.until('input_audio_buffer.commit');
+        peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'Done.' });
+      });
+      expect((await listen('--model', 'example/whisper-tiny')).code).toBe(0);
+      expect((await run(['listen', 'turn.raw', '--base-url', realtime.baseURL])).code).toBe(0);
+      expect(opened).toEqual([
+        ['example/whisper-tiny', 'none'],
+        ['openai/whisper-large-v3', null],
+      ]);
+    });
+
+    test('prints every transcript in order, waits 1.5 s after the last one for any late turn, then closes', async () => {
+      const transcript = (text: string) => ({ type: 'conversation.item.input_audio_transcription.completed', item_id: text, transcript: text });
+      let waited!: Promise<number>;
+      realtime.onSession('/realtime', async (peer) => {
+        sessionCreated(peer);
+        await peer.until('input_audio_buffer.append');
+        peer.send(transcript('An earlier turn.'));
+        await peer.until('input_audio_buffer.commit');
+        peer.send(transcript('The last turn.'));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await peer.sendFlushed(transcript('A late turn.'));
+        const sent = Date.now();
+        waited = peer.closed.then(() => Date.now() - sent);
+      });
+      const result = await run(['listen', 'turn.raw', '--base-url', realtime.baseURL]); // server VAD: turns end as the server hears them
+      expect([result.code, result.stdout.toString()]).toEqual([0, 'An earlier turn.\nThe last turn.\nA late turn.\n']);
+      expect(await waited).toBeGreaterThanOrEqual(1400);
+      expect(await waited).toBeLessThan(3000);
+    });
+
+    test('Ctrl-C while waiting for the transcript exits 130 and closes the session', async () => {
+      const ctrlC = new AbortController();
+      let closed!: Promise<{ code: number }>;
+      realtime.onSession('/realtime', async (peer) => {
+        sessionCreated(peer);
+        closed = peer.closed;
+        await peer.until('input_audio_buffer.commit');
+        ctrlC.abort();
+      });
+      const result = await run(['listen', 'turn.raw', '--no-vad', '--base-url', realtime.baseURL], { interrupt: ctrlC.signal });
+      expect([result.code, result.stdout.length, result.stderr]).toEqual([130, 0, 'together-audio: Interrupted.\n']);
+      expect((await closed).code).toBe(1000);
+    });
   });
 });
 
@@ -479,13 +570,19 @@ describe('exit codes', () => {
     expect(server.fake.requests).toHaveLength(0);
   });
 
-  test('bad input: 3 for a missing file, empty text, and a 4xx the API gives for the input', async () => {
+  test('bad input: 3 for a missing file, empty text or voice, an unwritable -o, and a 4xx the API gives for the input', async () => {
     const missing = await run(local('transcribe', 'missing.wav'));
     expect([missing.code, missing.stderr]).toEqual([3, 'together-audio: Audio file "missing.wav" does not exist.\n']);
     expect((await run(local('speak', '   ', '-o', 'x.wav'))).code).toBe(3);
     const unwritable = await run(local('speak', 'hi', '-o', 'no/such/dir/x.wav'));
     expect([unwritable.code, unwritable.stderr]).toEqual([3, expect.stringContaining('Cannot write "no/such/dir/x.wav" (ENOENT)')]);
     expect((await run(local('speak', 'hi', '--stream', '-o', 'no/such/dir/x.wav'))).code).toBe(3);
+    const noVoice = await run(local('speak', 'hi', '--voice', '', '-o', 'x.wav'));
+    expect([noVoice.code, noVoice.stderr, existsSync(file('x.wav'))]).toEqual([
+      3,
+      'together-audio: The speech request needs "voice" (a non-empty string); got "".\n',
+      false,
+    ]);
     expect(server.fake.requests).toHaveLength(0);
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
@@ -563,22 +660,22 @@ describe('exit codes', () => {
   });
 
   test('interrupted: 130 on Ctrl-C mid-download, and the partial file is removed', async () => {
-    let headersSent!: () => void;
-    const stalled = new Promise<void>((resolve) => (headersSent = resolve));
+    const ctrlC = new AbortController();
+    let partialSeen = false;
     server.fake.route('POST /audio/speech', (req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'audio/wav' });
-      res.write(Buffer.alloc(4096));
-      headersSent(); // and never ends
+      // ...and never ends; Ctrl-C once the first bytes are in the file.
+      res.write(Buffer.alloc(4096), () =>
+        setTimeout(() => {
+          partialSeen = existsSync(file('partial.wav'));
+          ctrlC.abort();
+        }, 200),
+      );
     });
-    const { child, result } = startCli(await cli.executable(), local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
-    await stalled;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(existsSync(file('partial.wav'))).toBe(true);
-    child.kill('SIGINT');
-    const interrupted = await result;
-    expect(interrupted.code).toBe(130);
-    expect(existsSync(file('partial.wav'))).toBe(false);
+    const interrupted = await run(local('speak', 'hi', '-o', 'partial.wav'), { interrupt: ctrlC.signal });
+    expect([interrupted.code, partialSeen, existsSync(file('partial.wav'))]).toEqual([130, true, false]);
+    expect(interrupted.stderr).toMatch(/^together-audio: .*abort/i);
   });
 });
 
@@ -649,7 +746,7 @@ describe('progress', () => {
     const tty = await inTerminal(local('speak', 'Hello there, this is the progress test.', '-o', 'p.wav'));
     expect(tty.code).toBe(0);
     const screen = tty.stdout.toString();
-    expect(screen).toMatch(/\rReceived \d+\.\d s of audio/);
+    expect(screen).toMatch(/\rReceived \d+\.\d s of audio(?! \()/); // while receiving, before the total
     expect(screen).toMatch(/Received 1\.9 s of audio \(\d+ bytes\)/);
     expect(screen).toContain('Request id: local-speech');
 
@@ -668,12 +765,21 @@ describe('progress', () => {
     expect(readFileSync(file('out.txt'), 'utf8')).toBe('This is the local stand-in for Together. It heard 5.00 seconds of audio in long.wav.\n');
   });
 
-  test('listen shows the audio sent and the session id on a terminal, transcripts on stdout', async () => {
-    writeFileSync(file('turn.raw'), tone(300, 0.5, 16000));
+  test('listen shows the audio sent as it goes and the session id on a terminal, transcripts on stdout', async () => {
+    writeFileSync(file('turn.raw'), tone(300, 3, 16000));
     const tty = await inTerminal(local('listen', 'turn.raw', '--no-vad'), { stdoutTo: 'transcript.txt' });
     expect(tty.code).toBe(0);
-    expect(tty.stdout.toString()).toMatch(/Sent 0\.5 s of audio[\s\S]*Session id: local-stt/);
-    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 0.50 seconds of audio.\n');
+    expect(tty.stdout.toString()).toMatch(/Sent 3\.0 s of audio[\s\S]*Session id: local-stt/);
+    // Drawn while sending (the file is read in 64 KiB pieces), then the total.
+    const shown = [...tty.stdout.toString().matchAll(/\rSent (\d+\.\d) s of audio/g)].map((match) => Number(match[1]));
+    expect([shown.length > 1, shown.every((seconds, i) => seconds > 0 && seconds <= (shown[i + 1] ?? 3)), shown.at(-1)]).toEqual([true, true, 3]);
+    expect(readFileSync(file('transcript.txt'), 'utf8')).toBe('I heard 3.00 seconds of audio.\n');
+  });
+
+  test('voices notes its request id on a terminal, the table going to stdout', async () => {
+    const tty = await inTerminal(local('voices'), { stdoutTo: 'voices.txt' });
+    expect([tty.code, tty.stdout.toString()]).toEqual([0, expect.stringContaining('Request id: local-voices')]);
+    expect(readFileSync(file('voices.txt'), 'utf8')).toMatch(/^MODEL\s+VOICE\s+ID\n/);
   });
 
   test('binary audio is not written to a terminal', async () => {

@@ -61,20 +61,25 @@ function redact(text: string, key: string | undefined): string {
   return key && key.length >= 4 ? text.split(key).join('[redacted]') : text;
 }
 
-if (require.main === module) {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+/**
+ * The executable's process: its arguments and streams, Ctrl-C, and main()'s result as the exit code.
+ * The first Ctrl-C stops the call under way (a partial output file is removed); a second one exits at once.
+ */
+export function runExecutable(proc: NodeJS.Process = process): void {
+  proc.stdout.on('error', (error: NodeJS.ErrnoException) => {
     // A reader that went away (`| head`) is not a failure of ours.
-    if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+    if (error.code === 'EPIPE') proc.exit(ExitCode.ok);
     throw error;
   });
-  // The first Ctrl-C stops the call under way (a partial output file is removed); a second one exits at once.
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
+  proc.once('SIGINT', () => {
     interrupt.abort();
-    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+    proc.once('SIGINT', () => proc.exit(ExitCode.interrupted));
   });
-  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: interrupt.signal };
-  void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+  const io = { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr, env: proc.env, signal: interrupt.signal };
+  void main(proc.argv.slice(2), io).then((code) => {
+    proc.exitCode = code;
   });
 }
+
+if (require.main === module) runExecutable();

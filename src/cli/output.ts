@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadInputError } from './exit-codes';
@@ -36,7 +36,7 @@ export async function writeOut(source: AsyncIterable<Uint8Array> | Iterable<Uint
       done(null, chunk);
     },
   });
-  const readable = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
+  const readable = source instanceof Readable ? source : Readable.from(source);
   try {
     // stdout is never ended: the process may still write to it.
     await pipeline(readable, counter, sink.stream, { end: sink.destination.kind === 'file' });
@@ -47,20 +47,21 @@ export async function writeOut(source: AsyncIterable<Uint8Array> | Iterable<Uint
   return total;
 }
 
-/** Closes a file sink that will not be written, and removes the file. */
+/** Closes a file sink that will not be written, and removes the file if it is a regular one. */
 export async function discard(sink: Sink): Promise<void> {
   if (sink.destination.kind !== 'file') return;
   (sink.stream as NodeJS.WritableStream & { destroy(): void }).destroy();
-  await rm(sink.destination.path, { force: true });
+  // -o may name /dev/null, a named pipe or a symlink: those are not a partial file of ours.
+  if ((await lstat(sink.destination.path).catch(() => undefined))?.isFile()) await rm(sink.destination.path);
 }
 
 /** Text output, to a file or stdout. */
 export async function writeText(text: string, destination: Destination, io: Io): Promise<void> {
-  await writeOut([Buffer.from(text, 'utf8')], await openSink(destination, io));
+  await writeOut([Buffer.from(text)], await openSink(destination, io));
 }
 
 export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }

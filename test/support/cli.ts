@@ -19,6 +19,8 @@ export interface CliRunOptions {
   cwd: string;
   /** Written to stdin, which is then closed; stdin is empty (closed) otherwise. */
   stdin?: Buffer | string;
+  /** Ctrl-C: when this aborts, the child gets SIGINT (in-process, main()'s `io.signal` aborts, as the executable's SIGINT handler does). */
+  interrupt?: AbortSignal;
 }
 
 /**
@@ -117,7 +119,7 @@ function runMain(args: string[], options: CliRunOptions, { terminal = false, std
     process.chdir(options.cwd);
     process.env = { ...options.env };
     try {
-      const io = { stdin, stdout: file ?? collect(stdout), stderr: collect(terminal ? stdout : stderr), env: options.env };
+      const io = { stdin, stdout: file ?? collect(stdout), stderr: collect(terminal ? stdout : stderr), env: options.env, signal: options.interrupt };
       const code = await main(args, io);
       if (file) await new Promise((resolve) => file.end(resolve));
       return { code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString('utf8') };
@@ -133,6 +135,7 @@ function runMain(args: string[], options: CliRunOptions, { terminal = false, std
 /** As runCli, always the executable, with the child at hand (e.g. to signal it). */
 export function startCli(executable: string, args: string[], options: CliRunOptions): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' });
+  options.interrupt?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
   return { child, result: collect(child, options.stdin) };
 }
 
