@@ -12,7 +12,7 @@ import {
   type ServerVadTurnDetection,
 } from '../src';
 import { errorData, type ServerPeer } from './support/fake-realtime';
-import { useFakeRealtime } from './support/realtime-session';
+import { rejection, useFakeRealtime } from './support/realtime-session';
 import type { ClientMessage } from './support/realtime-protocol';
 
 const STT = '/realtime';
@@ -466,6 +466,135 @@ describe('reconnect (opt-in)', () => {
     expect(failure).toBeInstanceOf(RealtimeClosedError);
     expect(sessions).toBe(3);
     await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toBeInstanceOf(RealtimeClosedError);
+    await stt.close();
+  });
+});
+
+describe('turn_detection is checked before it is sent', () => {
+  const vad = (settings: Record<string, unknown>) => ({ type: 'server_vad', ...settings }) as ServerVadTurnDetection;
+
+  test('the edges of each VAD setting are accepted and sent as given', async () => {
+    const accepted = [
+      vad({ threshold: 0 }),
+      vad({ threshold: 1 }),
+      vad({ min_silence_duration_ms: 0 }),
+      vad({ min_speech_duration_ms: 0 }),
+      vad({ speech_pad_ms: 0 }),
+      vad({ max_speech_duration_s: 0.001 }),
+      vad({ threshold: undefined, speech_pad_ms: 250 }),
+    ];
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      for (const turnDetection of accepted) {
+        expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: JSON.parse(JSON.stringify(turnDetection)) } });
+      }
+    });
+    const stt = await connect();
+    for (const turnDetection of accepted) await stt.updateSession({ turn_detection: turnDetection });
+    await fake.scriptsFinished();
+    await stt.close();
+  });
+
+  test('a value just past an edge is a TypeError naming the setting, what it must be and what it got', async () => {
+    const refused: Array<[ServerVadTurnDetection, string]> = [
+      [vad({ threshold: -0.01 }), 'turn_detection.threshold must be a number from 0 to 1, got -0.01.'],
+      [vad({ threshold: 1.01 }), 'turn_detection.threshold must be a number from 0 to 1, got 1.01.'],
+      [vad({ threshold: Number.NaN }), 'turn_detection.threshold must be a number from 0 to 1, got null.'],
+      [vad({ min_silence_duration_ms: -1 }), 'turn_detection.min_silence_duration_ms must be a non-negative integer (milliseconds), got -1.'],
+      [vad({ min_silence_duration_ms: 0.5 }), 'turn_detection.min_silence_duration_ms must be a non-negative integer (milliseconds), got 0.5.'],
+      [vad({ min_speech_duration_ms: -1 }), 'turn_detection.min_speech_duration_ms must be a non-negative integer (milliseconds), got -1.'],
+      [vad({ min_speech_duration_ms: 0.5 }), 'turn_detection.min_speech_duration_ms must be a non-negative integer (milliseconds), got 0.5.'],
+      [vad({ speech_pad_ms: -1 }), 'turn_detection.speech_pad_ms must be a non-negative integer (milliseconds), got -1.'],
+      [vad({ max_speech_duration_s: 0 }), 'turn_detection.max_speech_duration_s must be a positive number (seconds), got 0.'],
+      [vad({ max_speech_duration_s: Number.POSITIVE_INFINITY }), 'turn_detection.max_speech_duration_s must be a positive number (seconds), got null.'],
+      [vad({ threshold: '0.3' }), 'turn_detection.threshold must be a number from 0 to 1, got "0.3".'],
+      [vad({ silence_ms: 500 }), 'turn_detection.silence_ms is not a VAD setting; expected one of threshold, min_silence_duration_ms, min_speech_duration_ms, max_speech_duration_s, speech_pad_ms.'],
+      [{ threshold: 0.5 } as unknown as ServerVadTurnDetection, "turn_detection.type must be 'server_vad' (use turn_detection: null to turn VAD off), got undefined."],
+      ['server_vad' as unknown as ServerVadTurnDetection, "turn_detection must be { type: 'server_vad', ... } or null, got string."],
+    ];
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    const stt = await connect();
+    for (const [turnDetection, message] of refused) {
+      for (const attempt of [() => connect({ turnDetection }), () => stt.updateSession({ turn_detection: turnDetection })]) {
+        const error = await rejection(attempt());
+        expect((error as Error).constructor).toBe(TypeError);
+        expect((error as Error).message).toBe(message);
+      }
+    }
+    await stt.close();
+    expect(fake.upgrades).toHaveLength(1);
+    expect(fake.peers[0].received).toEqual([]);
+  });
+});
+
+describe('appended audio must be raw PCM', () => {
+  const header = (text: string, at = 0) => {
+    const bytes = Buffer.alloc(64);
+    bytes.write(text, at, 'latin1');
+    return bytes;
+  };
+  const webm = () => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(60)]);
+
+  test('an audio file is refused by its signature, naming its kind and how to decode it, and nothing is sent', async () => {
+    const wav = header('RIFF');
+    wav.write('WAVE', 8, 'latin1');
+    const files: Array<[Buffer, string]> = [
+      [wav, 'a WAV file'],
+      [header('ID3'), 'an MP3 file'],
+      [header('OggS'), 'an Ogg file'],
+      [header('fLaC'), 'a FLAC file'],
+      [header('ftyp', 4), 'an MP4/M4A file'],
+      [webm(), 'a WebM file'],
+    ];
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    const stt = await connect();
+    for (const [file, kind] of files) {
+      const message = `The audio looks like ${kind}; realtime transcription takes raw PCM (pcm_s16le_16000: signed 16-bit little-endian, 16 kHz, mono). Decode it first (e.g. ffmpeg -f s16le -ar 16000 -ac 1).`;
+      await expect(stt.appendAudio(file)).rejects.toThrow(new TypeError(message));
+      await expect(stt.appendAudioStream(Readable.from([Buffer.alloc(0), file]))).rejects.toThrow(new TypeError(message));
+    }
+    await stt.close();
+    expect(fake.peers[0].received).toEqual([]);
+  });
+
+  test('PCM that only resembles a signature is sent, and so is a signature after the first bytes of a stream', async () => {
+    const riffNotWave = header('RIFF');
+    riffNotWave.write('AVI ', 8, 'latin1');
+    const waveWithoutRiff = header('WAVE', 8);
+    const webmAlmost = webm();
+    webmAlmost[3] = 0xa2;
+    const ftypAtStart = header('ftyp');
+    const pcm = [riffNotWave, waveWithoutRiff, webmAlmost, Buffer.from([0x1a, 0x45, 0xdf, 0x00]), ftypAtStart, header('ID'), header('OggT'), header('fLaX')];
+    const wavLater = header('RIFF');
+    wavLater.write('WAVE', 8, 'latin1');
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      const { audio } = await audioUntilCommit(peer);
+      expect(audio.equals(Buffer.concat([...pcm, Buffer.alloc(64), wavLater]))).toBe(true);
+    });
+    const stt = await connect({ turnDetection: null });
+    for (const bytes of pcm) await stt.appendAudio(bytes);
+    expect(await stt.appendAudioStream(Readable.from([Buffer.alloc(64), wavLater]), { chunkBytes: 64 })).toBe(128);
+    await stt.commit();
+    await fake.scriptsFinished();
+    await stt.close();
+  });
+
+  test('what is not whole samples of bytes is a TypeError saying what it got', async () => {
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    const stt = await connect();
+    const refused: Array<[() => Promise<unknown>, string]> = [
+      [() => stt.appendAudio('AAAA' as unknown as Buffer), 'appendAudio needs raw PCM bytes (a Buffer or Uint8Array), got a string; use appendAudioStream for a Readable.'],
+      [() => stt.appendAudio(Readable.from([]) as unknown as Buffer), 'appendAudio needs raw PCM bytes (a Buffer or Uint8Array), got an instance of Readable; use appendAudioStream for a Readable.'],
+      [() => stt.appendAudio(new Uint8Array(0)), 'appendAudio needs audio, got 0 bytes.'],
+      [() => stt.appendAudio(Buffer.alloc(32001)), 'appendAudio needs whole 16-bit samples, got 32001 bytes (an odd count).'],
+      [() => stt.appendAudioStream(Readable.from([Buffer.alloc(6401)])), 'The audio stream ended with half a sample (6401 bytes in all); s16le PCM has 2 bytes per sample.'],
+    ];
+    for (const [attempt, message] of refused) {
+      const error = await rejection(attempt());
+      expect((error as Error).constructor).toBe(TypeError);
+      expect((error as Error).message).toBe(message);
+    }
     await stt.close();
   });
 });
