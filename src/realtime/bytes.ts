@@ -17,12 +17,9 @@ export function fromBase64(text: string): Buffer | undefined {
     const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
     return text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
   }
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
-  }
+  // atob forgives what Buffer's check refuses (missing padding, spaces): refuse those first, as in Node.
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
   return bytes as Buffer;
