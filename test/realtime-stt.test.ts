@@ -9,10 +9,11 @@ import {
   RealtimeError,
   RealtimeTranscription,
   TogetherAudio,
+  TogetherAudioError,
   type ServerVadTurnDetection,
 } from '../src';
 import { errorData, type ServerPeer } from './support/fake-realtime';
-import { rejection, useFakeRealtime } from './support/realtime-session';
+import { rejection, useFakeRealtime, within } from './support/realtime-session';
 import type { ClientMessage } from './support/realtime-protocol';
 
 const STT = '/realtime';
@@ -596,5 +597,80 @@ describe('appended audio must be raw PCM', () => {
       expect((error as Error).message).toBe(message);
     }
     await stt.close();
+  });
+});
+
+describe('reading events', () => {
+  const delta = (text: string) => ({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: text });
+
+  test('one reader at a time: a second one waiting at once is refused with TogetherAudioError, and the first reads on', async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send(delta('first'));
+    });
+    const stt = await connect();
+    const first = stt.events()[Symbol.asyncIterator]().next();
+    const second = await rejection(stt.events()[Symbol.asyncIterator]().next());
+    expect((second as Error).constructor).toBe(TogetherAudioError);
+    expect((second as Error).message).toBe('Another reader is already waiting for events on this realtime session.');
+    await stt.appendAudio(Buffer.alloc(320));
+    expect(await first).toEqual({ done: false, value: delta('first') });
+    await stt.close();
+  });
+
+  test("a signal aborts the wait with the signal's reason, the session goes on, and an aborted signal refuses at once", async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send(delta('after the abort'));
+    });
+    const stt = await connect();
+    const controller = new AbortController();
+    const reason = new Error('the user left');
+    const waiting = rejection(stt.events({ signal: controller.signal })[Symbol.asyncIterator]().next());
+    controller.abort(reason);
+    expect(await waiting).toBe(reason);
+    expect(await rejection(stt.transcripts({ signal: controller.signal })[Symbol.asyncIterator]().next())).toBe(reason);
+    await stt.appendAudio(Buffer.alloc(320));
+    const next = await within(2000, 'the next reader', stt.events()[Symbol.asyncIterator]().next());
+    expect(next.value).toEqual(delta('after the abort'));
+    await stt.close();
+  });
+
+  test('an error event is thrown to the reader in its place, and the events after it are read on', async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send(delta('before'));
+      peer.send({ type: 'error', error: { message: 'Audio buffer too small', type: 'invalid_request_error', param: null, code: 'buffer_too_small' } });
+      peer.send(delta('after'));
+    });
+    const stt = await connect();
+    await stt.appendAudio(Buffer.alloc(320));
+    const reader = stt.events()[Symbol.asyncIterator]();
+    expect((await reader.next()).value).toEqual(delta('before'));
+    const error = await rejection(reader.next());
+    expect(error).toBeInstanceOf(RealtimeError);
+    expect(error).toMatchObject({ code: 'buffer_too_small', message: 'Audio buffer too small (code buffer_too_small)' });
+    expect((await stt.events()[Symbol.asyncIterator]().next()).value).toEqual(delta('after'));
+    await stt.close();
+  });
+
+  test('close() ends a waiting reader without an error, and every later call is refused as closed', async () => {
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    const stt = await connect();
+    const reading = (async () => {
+      const seen: unknown[] = [];
+      for await (const event of stt) seen.push(event);
+      return seen;
+    })();
+    await stt.close();
+    expect(await within(2000, 'the reader', reading)).toEqual([]);
+    for (const call of [() => stt.appendAudio(Buffer.alloc(2)), () => stt.commit(), () => stt.clear(), () => stt.updateSession({ language: 'en' })]) {
+      const error = await rejection(call());
+      expect((error as Error).constructor).toBe(TogetherAudioError);
+      expect((error as Error).message).toBe('The realtime session is closed; open a new one.');
+    }
   });
 });
