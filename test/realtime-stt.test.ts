@@ -674,3 +674,145 @@ describe('reading events', () => {
     }
   });
 });
+
+describe('what a reconnect replays', () => {
+  /**
+   * The first session runs `first` and then drops the connection; each later one reports the audio
+   * (and commits) it received up to `until` and answers with a transcript.
+   */
+  function dropOnce(first: (peer: ServerPeer) => Promise<void>, until = 'input_audio_buffer.commit'): { replayed: Promise<ClientMessage[]> } {
+    let sessions = 0;
+    let report!: (events: ClientMessage[]) => void;
+    const replayed = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await first(peer);
+        peer.socket.terminate();
+        return;
+      }
+      const { event, before } = await peer.until(until);
+      report([...before, event]);
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'replayed' });
+    });
+    return { replayed };
+  }
+
+  /** Reads events until the transcript of the replay and returns their types ('gap' with its sizes). */
+  async function eventsUntilReplayed(stt: RealtimeTranscription): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'gap' || event.type === 'reconnected' ? event : event.type);
+      if (event.type === 'conversation.item.input_audio_transcription.completed' && event.transcript === 'replayed') break;
+    }
+    return seen;
+  }
+
+  const appended = (events: ClientMessage[]) => events.map((event) => (event.type === 'input_audio_buffer.append' ? Buffer.from(event.audio as string, 'base64').length : event.type));
+
+  test('with server VAD a transcript covers all the audio before it: only what came after is sent again', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.next();
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'heard' });
+      await peer.next();
+    }, 'input_audio_buffer.append');
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    const reader = stt.events()[Symbol.asyncIterator]();
+    expect((await reader.next()).value).toMatchObject({ transcript: 'heard' });
+    await reader.return(undefined);
+    await stt.appendAudio(randomBytes(1600));
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual([1600]);
+    await stt.close();
+  });
+
+  test('with manual commits a transcript, or a failure naming its item, covers the audio up to the oldest open commit', async () => {
+    for (const answer of [
+      { type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first turn' },
+      { type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } },
+    ]) {
+      const { replayed } = dropOnce(async (peer) => {
+        await peer.until('input_audio_buffer.commit');
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed(answer);
+      });
+      const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
+      await stt.appendAudio(randomBytes(3200));
+      await stt.commit();
+      await stt.appendAudio(randomBytes(6400));
+      await stt.commit();
+      expect(await eventsUntilReplayed(stt)).toEqual([answer.type, 'reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 6400 }, 'conversation.item.input_audio_transcription.completed']);
+      expect(appended(await replayed)).toEqual([6400, 'input_audio_buffer.commit']);
+      await stt.close();
+    }
+  });
+
+  test('clear() drops the audio before it from the replay, and its commits', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.clear');
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(1600));
+    await stt.clear();
+    await stt.appendAudio(randomBytes(800));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 800 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual([800, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('audio that exactly fills replayBufferBytes is all replayed, with no gap', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(64000));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 64000 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('two bytes more, and the oldest message is dropped and reported as a gap', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(64002));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32000, droppedMs: 1000 },
+      { type: 'reconnected', attempt: 1, replayedBytes: 32002 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    expect(appended(await replayed)).toEqual([32000, 2, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('audio dropped from a full buffer but transcribed before the connection was lost is no gap', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.until('input_audio_buffer.commit');
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first second' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000)); // the first second leaves the buffer
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'conversation.item.input_audio_transcription.completed',
+      'reconnecting',
+      { type: 'reconnected', attempt: 1, replayedBytes: 64000 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+});
