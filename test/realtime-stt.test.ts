@@ -4,6 +4,8 @@ import { inspect } from 'node:util';
 import {
   AuthenticationError,
   BadRequestError,
+  RateLimitError,
+  ServiceUnavailableError,
   DEFAULT_AUDIO_CHUNK_BYTES,
   RealtimeClosedError,
   RealtimeError,
@@ -814,5 +816,139 @@ describe('what a reconnect replays', () => {
     ]);
     expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
     await stt.close();
+  });
+});
+
+describe('reconnect attempts', () => {
+  /** Each session is created and dropped at once; after the first, upgrades are refused with `status` if given. */
+  function dropEvery(refusal?: { status: number; code: string }): void {
+    fake.onSession(STT, (peer) => {
+      sessionCreated(peer);
+      if (refusal) fake.refuse(STT, { status: refusal.status, body: errorData('try later', refusal.code) });
+      peer.socket.terminate();
+    });
+  }
+
+  /** The reconnecting events as "attempt error-name", and what the events ended with. */
+  async function announcements(stt: RealtimeTranscription): Promise<{ seen: string[]; failure: unknown }> {
+    const seen: string[] = [];
+    const failure = await rejection(
+      (async () => {
+        for await (const event of stt) if (event.type === 'reconnecting') seen.push(`${event.attempt} ${event.error.name}`);
+      })(),
+    );
+    return { seen, failure };
+  }
+
+  test('an upgrade refused with a 4xx status (a bad key, an unknown model) is not tried again: the session fails with it', async () => {
+    dropEvery({ status: 401, code: 'invalid_api_key' });
+    const stt = await connect({ reconnect: { maxAttempts: 5, initialDelayMs: 1 } });
+    const { seen, failure } = await announcements(stt);
+    expect(seen).toEqual(['1 RealtimeClosedError']);
+    expect(failure).toBeInstanceOf(AuthenticationError);
+    expect(fake.upgrades).toHaveLength(2);
+    await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toBe(failure);
+    await stt.close();
+  });
+
+  test.each([
+    [503, ServiceUnavailableError],
+    [429, RateLimitError],
+  ])('an upgrade refused with %d is tried again up to maxAttempts, each announcement naming the failure before it', async (status, errorClass) => {
+    dropEvery({ status, code: 'busy' });
+    const stt = await connect({ reconnect: { maxAttempts: 3, initialDelayMs: 1 } });
+    const { seen, failure } = await announcements(stt);
+    expect(seen).toEqual(['1 RealtimeClosedError', `2 ${errorClass.name}`, `3 ${errorClass.name}`]);
+    expect(failure).toBeInstanceOf(errorClass);
+    expect(fake.upgrades).toHaveLength(4);
+    await stt.close();
+  });
+
+  test('attempts are counted from the last transcript: a connection that drops at once does not reset them, one that transcribed does', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 2) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.delta', delta: 'a word' });
+      peer.socket.terminate();
+    });
+    const stt = await connect({ reconnect: { maxAttempts: 1, initialDelayMs: 1 } });
+    const { seen, failure } = await announcements(stt);
+    expect(seen).toEqual(['1 RealtimeClosedError', '1 RealtimeClosedError']);
+    expect(failure).toBeInstanceOf(RealtimeClosedError);
+    expect((failure as Error).message).toBe('The realtime connection closed unexpectedly during the session (close code 1006).');
+    expect(sessions).toBe(3);
+    await stt.close();
+  });
+
+  test('maxDelayMs caps the wait before an attempt', async () => {
+    dropEvery();
+    const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 60_000, maxDelayMs: 5 } });
+    const { seen } = await within(5000, 'two capped reconnects', announcements(stt));
+    expect(seen).toEqual(['1 RealtimeClosedError', '2 RealtimeClosedError']);
+    await stt.close();
+  });
+
+  test('close() while waiting to reconnect stops: no further upgrade, and the reader ends without an error', async () => {
+    dropEvery();
+    const stt = await connect({ reconnect: { initialDelayMs: 200 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type);
+      await stt.close();
+    }
+    expect(seen).toEqual(['reconnecting']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.upgrades).toHaveLength(1);
+  });
+
+  test('close() while a reconnect is connecting closes the new connection once it opens, and replays nothing', async () => {
+    let sessions = 0;
+    let second: ServerPeer | undefined;
+    let release!: () => void;
+    const created = new Promise<void>((resolve) => (release = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      if (sessions === 1) {
+        sessionCreated(peer);
+        await peer.next();
+        peer.socket.terminate();
+        return;
+      }
+      second = peer;
+      await created;
+      sessionCreated(peer);
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 1 } });
+    await stt.appendAudio(Buffer.alloc(3200));
+    for await (const event of stt) {
+      expect(event.type).toBe('reconnecting');
+      while (!second) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stt.close();
+      release();
+    }
+    expect(await within(2000, 'the second session closing', (second as ServerPeer).closed)).toMatchObject({ code: 1000 });
+    expect((second as ServerPeer).received).toEqual([]);
+  });
+
+  test('the reconnect settings are checked before connecting: a TypeError naming the setting', async () => {
+    const refused: Array<[unknown, string]> = [
+      ['yes', 'reconnect must be true, false or an object of settings, got a string.'],
+      [null, 'reconnect must be true, false or an object of settings, got null.'],
+      [{ maxAttempts: 0 }, 'reconnect.maxAttempts must be a number of at least 1, got 0.'],
+      [{ initialDelayMs: -1 }, 'reconnect.initialDelayMs must be a number of at least 0, got -1.'],
+      [{ maxDelayMs: Number.NaN }, 'reconnect.maxDelayMs must be a number of at least 0, got NaN.'],
+      [{ replayBufferBytes: 31_998 }, 'reconnect.replayBufferBytes must be an integer of at least 32000, got 31998.'],
+      [{ replayBufferBytes: 32_000.5 }, 'reconnect.replayBufferBytes must be an integer of at least 32000, got 32000.5.'],
+    ];
+    for (const [reconnect, message] of refused) {
+      const error = await rejection(connect({ reconnect: reconnect as boolean }));
+      expect((error as Error).constructor).toBe(TypeError);
+      expect((error as Error).message).toBe(message);
+    }
+    expect(fake.upgrades).toEqual([]);
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    for (const reconnect of [true, false, { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, replayBufferBytes: 32_000 }]) await (await connect({ reconnect })).close();
+    expect(fake.upgrades).toHaveLength(3);
   });
 });
