@@ -952,3 +952,80 @@ describe('reconnect attempts', () => {
     expect(fake.upgrades).toHaveLength(3);
   });
 });
+
+describe('session settings', () => {
+  test('updateSession refuses what is not settings with a TypeError saying what it got, before sending', async () => {
+    fake.onSession(STT, (peer) => sessionCreated(peer));
+    const stt = await connect();
+    const refused: Array<[unknown, string]> = [
+      [null, 'updateSession needs an object such as { turn_detection: null }.'],
+      ['en', 'updateSession needs an object such as { turn_detection: null }.'],
+      [{ language: ' ' }, 'language must be a non-empty string, got a blank string.'],
+      [{ prompt: 42 }, 'prompt must be a string, got a number.'],
+    ];
+    for (const [session, message] of refused) {
+      const error = await rejection(stt.updateSession(session as { language: string }));
+      expect((error as Error).constructor).toBe(TypeError);
+      expect((error as Error).message).toBe(message);
+    }
+    await expect(connect({ language: '' })).rejects.toThrow(new TypeError('language must be a non-empty string, got an empty string.'));
+    await stt.close();
+    expect(fake.peers[0].received).toEqual([]);
+  });
+
+  test('after a reconnect the settings given so far are sent again, and commits follow the latest turn_detection', async () => {
+    let sessions = 0;
+    const resent: ClientMessage[] = [];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        await peer.until('input_audio_buffer.commit');
+        // Manual commits now: this transcript covers the first commit's audio only.
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first' });
+        peer.socket.terminate();
+        return;
+      }
+      const { event, before } = await peer.until('input_audio_buffer.commit');
+      resent.push(...before, event);
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second' });
+    });
+    const stt = await connect({ language: 'de', reconnect: { initialDelayMs: 10 } });
+    await stt.updateSession({ prompt: 'Grüezi' });
+    await stt.updateSession({ turn_detection: null });
+    await stt.appendAudio(Buffer.alloc(3200, 1));
+    await stt.commit();
+    await stt.appendAudio(Buffer.alloc(1600, 2));
+    await stt.commit();
+    const transcripts: string[] = [];
+    for await (const transcript of stt.transcripts()) {
+      transcripts.push(transcript);
+      if (transcript === 'second') break;
+    }
+    expect(transcripts).toEqual(['first', 'second']);
+    expect(resent.map((event) => (event.type === 'input_audio_buffer.append' ? Buffer.from(event.audio as string, 'base64') : event))).toEqual([
+      { type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi', turn_detection: null } },
+      Buffer.alloc(1600, 2),
+      { type: 'input_audio_buffer.commit' },
+    ]);
+    await stt.close();
+  });
+
+  test('updates() gives an utterance that failed as failed, with its item and the RealtimeError', async () => {
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      await peer.next();
+      peer.send({ type: 'transcription_session.updated', session: {} });
+      peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', event_type: 'completed', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } });
+    });
+    const stt = await connect();
+    await stt.appendAudio(Buffer.alloc(320));
+    for await (const update of stt.updates()) {
+      expect(update).toEqual({ type: 'failed', itemId: 'item_1', error: expect.any(RealtimeError) });
+      expect(update.type === 'failed' && update.error).toMatchObject({ code: 'decode_failed', message: 'Decoding failed (code decode_failed)' });
+      break;
+    }
+    await stt.close();
+  });
+});
