@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import {
   AuthenticationError,
   BadRequestError,
+  InternalServerError,
   RateLimitError,
   ServiceUnavailableError,
   DEFAULT_AUDIO_CHUNK_BYTES,
@@ -852,6 +853,7 @@ describe('reconnect attempts', () => {
   });
 
   test.each([
+    [500, InternalServerError],
     [503, ServiceUnavailableError],
     [429, RateLimitError],
   ])('an upgrade refused with %d is tried again up to maxAttempts, each announcement naming the failure before it', async (status, errorClass) => {
@@ -870,14 +872,15 @@ describe('reconnect attempts', () => {
       sessions += 1;
       sessionCreated(peer);
       if (sessions === 2) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.delta', delta: 'a word' });
+      if (sessions === 3) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'a sentence' });
       peer.socket.terminate();
     });
     const stt = await connect({ reconnect: { maxAttempts: 1, initialDelayMs: 1 } });
     const { seen, failure } = await announcements(stt);
-    expect(seen).toEqual(['1 RealtimeClosedError', '1 RealtimeClosedError']);
+    expect(seen).toEqual(['1 RealtimeClosedError', '1 RealtimeClosedError', '1 RealtimeClosedError']);
     expect(failure).toBeInstanceOf(RealtimeClosedError);
     expect((failure as Error).message).toBe('The realtime connection closed unexpectedly during the session (close code 1006).');
-    expect(sessions).toBe(3);
+    expect(sessions).toBe(4);
     await stt.close();
   });
 
@@ -938,6 +941,7 @@ describe('reconnect attempts', () => {
       [{ maxAttempts: 0 }, 'reconnect.maxAttempts must be a number of at least 1, got 0.'],
       [{ initialDelayMs: -1 }, 'reconnect.initialDelayMs must be a number of at least 0, got -1.'],
       [{ maxDelayMs: Number.NaN }, 'reconnect.maxDelayMs must be a number of at least 0, got NaN.'],
+      [{ maxAttempts: Number.POSITIVE_INFINITY }, 'reconnect.maxAttempts must be a number of at least 1, got Infinity.'],
       [{ replayBufferBytes: 31_998 }, 'reconnect.replayBufferBytes must be an integer of at least 32000, got 31998.'],
       [{ replayBufferBytes: 32_000.5 }, 'reconnect.replayBufferBytes must be an integer of at least 32000, got 32000.5.'],
     ];
@@ -1012,20 +1016,32 @@ describe('session settings', () => {
     await stt.close();
   });
 
-  test('updates() gives an utterance that failed as failed, with its item and the RealtimeError', async () => {
+  test('updates() gives an utterance that failed, named by its item or its event, as failed with the RealtimeError, and drops its partial text', async () => {
+    const decodeFailed = { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' };
     fake.onSession(STT, async (peer) => {
       sessionCreated(peer);
       await peer.next();
       peer.send({ type: 'transcription_session.updated', session: {} });
-      peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', event_type: 'completed', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } });
+      peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'Hel' });
+      peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', error: decodeFailed });
+      peer.send({ type: 'conversation.item.input_audio_transcription.failed', event_type: 'completed', error: decodeFailed });
     });
     const stt = await connect();
     await stt.appendAudio(Buffer.alloc(320));
+    const updates = [];
     for await (const update of stt.updates()) {
-      expect(update).toEqual({ type: 'failed', itemId: 'item_1', error: expect.any(RealtimeError) });
-      expect(update.type === 'failed' && update.error).toMatchObject({ code: 'decode_failed', message: 'Decoding failed (code decode_failed)' });
-      break;
+      updates.push(update);
+      if (update.type === 'partial') continue;
+      expect(update.type === 'failed' && update.error).toMatchObject({ constructor: RealtimeError, code: 'decode_failed', message: 'Decoding failed (code decode_failed)' });
+      if (updates.length === 3) break;
     }
+    expect(updates).toEqual([
+      { type: 'partial', itemId: 'item_1', text: 'Hel' },
+      { type: 'failed', itemId: 'item_1', error: expect.any(RealtimeError) },
+      { type: 'failed', itemId: undefined, error: expect.any(RealtimeError) },
+    ]);
+    expect(stt.partials.size).toBe(0);
+    await stt.appendAudio(Buffer.alloc(320));
     await stt.close();
   });
 });
