@@ -8,6 +8,7 @@ import {
   BadRequestError,
   type PlatformWebSocketConstructor,
   RealtimeClosedError,
+  RealtimeOverflowError,
   RealtimeProtocolError,
   RealtimeTranscription,
   TogetherAudioError,
@@ -90,6 +91,36 @@ describe('over a platform WebSocket', () => {
     expect(error).toBeInstanceOf(RealtimeClosedError);
     expect(error).toMatchObject({ closeCode: 4503, reason: 'no_healthy_workers' });
     await stt.close();
+  });
+
+  test('unread events may fill maxQueuedBytes exactly, an event read gives its bytes back, and one byte more fails the session', async () => {
+    const delta = (text: string) => ({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: text });
+    const eventBytes = JSON.stringify(delta('one')).length;
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      peer.send(delta('one'));
+      await peer.next();
+      peer.send(delta('two'));
+    });
+    for (const [maxQueuedBytes, outcome] of [
+      [eventBytes, 'two'],
+      [eventBytes - 1, 'RealtimeOverflowError'],
+    ] as const) {
+      const stt = await connect({ ...platform, maxQueuedBytes });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the first event waits, unread
+      const reader = stt.events()[Symbol.asyncIterator]();
+      expect((await reader.next()).value).toEqual(delta('one'));
+      if (outcome === 'two') {
+        await stt.appendAudio(Buffer.alloc(320));
+        expect((await reader.next()).value).toEqual(delta('two'));
+      } else {
+        // The events that arrived before the failure are read first.
+        const error = await rejection(reader.next());
+        expect((error as Error).constructor).toBe(RealtimeOverflowError);
+        expect((error as Error).message).toBe(`More than ${eventBytes - 1} bytes of realtime events arrived unread; read them faster or raise maxQueuedBytes.`);
+      }
+      await stt.close();
+    }
   });
 
   test('a binary frame fails the session with RealtimeProtocolError', async () => {
