@@ -358,6 +358,25 @@ test('one append message holds at most one second of audio; streams go in 200 ms
   await stt.close();
 });
 
+test('chunkBytes may be as small as one sample and as large as one second', async () => {
+  const sizes: number[][] = [];
+  fake.onSession(STT, async (peer) => {
+    sessionCreated(peer);
+    for (let round = 0; round < 2; round += 1) sizes.push((await audioUntilCommit(peer)).sizes);
+  });
+  const stt = await connect();
+  expect(await stt.appendAudioStream(Readable.from([Buffer.alloc(6)]), { chunkBytes: 2 })).toBe(6);
+  await stt.commit();
+  expect(await stt.appendAudioStream(Readable.from([Buffer.alloc(32_002)]), { chunkBytes: 32_000 })).toBe(32_002);
+  await stt.commit();
+  await fake.scriptsFinished();
+  expect(sizes).toEqual([
+    [2, 2, 2],
+    [32_000, 2],
+  ]);
+  await stt.close();
+});
+
 describe('reconnect (opt-in)', () => {
   test('after a dropped connection it reconnects, replays the audio not yet transcribed, and announces it', async () => {
     const transcribedAudio = randomBytes(6400);
@@ -584,7 +603,7 @@ describe('appended audio must be raw PCM', () => {
     await stt.close();
   });
 
-  test('what is not whole samples of bytes is a TypeError saying what it got', async () => {
+  test('what is not whole samples of bytes, or not bytes, or chunks that are not whole samples up to one second, is a TypeError saying what it got', async () => {
     fake.onSession(STT, (peer) => sessionCreated(peer));
     const stt = await connect();
     const refused: Array<[() => Promise<unknown>, string]> = [
@@ -593,6 +612,12 @@ describe('appended audio must be raw PCM', () => {
       [() => stt.appendAudio(new Uint8Array(0)), 'appendAudio needs audio, got 0 bytes.'],
       [() => stt.appendAudio(Buffer.alloc(32001)), 'appendAudio needs whole 16-bit samples, got 32001 bytes (an odd count).'],
       [() => stt.appendAudioStream(Readable.from([Buffer.alloc(6401)])), 'The audio stream ended with half a sample (6401 bytes in all); s16le PCM has 2 bytes per sample.'],
+      ...[0, 2.5, 7, 32_002].map((chunkBytes): [() => Promise<unknown>, string] => [
+        () => stt.appendAudioStream(Readable.from([Buffer.alloc(4)]), { chunkBytes }),
+        `chunkBytes must be an even integer from 2 to 32000 (one second), got ${chunkBytes}.`,
+      ]),
+      [() => stt.appendAudioStream(null as unknown as Readable), 'appendAudioStream needs a Readable or an async iterable of PCM bytes, got null.'],
+      [() => stt.appendAudioStream(Readable.from([Buffer.alloc(2), 'AAAA'])), 'appendAudioStream needs binary chunks (Buffer/Uint8Array), got a string; do not set an encoding on the stream.'],
     ];
     for (const [attempt, message] of refused) {
       const error = await rejection(attempt());
