@@ -823,6 +823,44 @@ describe('what a reconnect replays', () => {
     await stt.close();
   });
 
+  test('a commit lost in a gap is not waited for: the transcript of the next commit covers the audio up to it', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        await peer.until('input_audio_buffer.commit');
+      } else if (sessions === 2) {
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'replayed' });
+      } else {
+        return;
+      }
+      peer.socket.terminate();
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(2));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000));
+    await stt.appendAudio(randomBytes(2)); // the first commit, its audio and the next second leave the buffer
+    await stt.commit();
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'gap' || event.type === 'reconnected' ? event : event.type);
+      if (event.type === 'reconnected' && event.attempt === 1 && seen.length > 3) break;
+    }
+    expect(seen).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32002, droppedMs: expect.closeTo(1000.0625) },
+      { type: 'reconnected', attempt: 1, replayedBytes: 32002 },
+      'conversation.item.input_audio_transcription.completed',
+      'reconnecting',
+      { type: 'reconnected', attempt: 1, replayedBytes: 0 },
+    ]);
+    await stt.close();
+  });
+
   test('audio dropped from a full buffer but transcribed before the connection was lost is no gap', async () => {
     const { replayed } = dropOnce(async (peer) => {
       await peer.until('input_audio_buffer.commit');
