@@ -71,6 +71,10 @@ export class ReplayBuffer {
   /** After a gap has been reported: replays start at the oldest audio still held. */
   skipMissing(): void {
     this.#watermark += this.missingBytes;
+    // The commits that went with that audio are never replayed, so no transcript will answer them.
+    const held = new Set(this.#entries.filter((entry) => 'commit' in entry).map((entry) => entry.offset));
+    const answerable = this.#openCommits.filter((offset) => held.has(offset));
+    this.#openCommits.splice(0, this.#openCommits.length, ...answerable);
   }
 
   /** The first entry held after `seq` (0 for the oldest), so that a replay also sends what is appended while it runs. */
