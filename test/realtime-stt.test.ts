@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import {
@@ -647,7 +648,7 @@ describe('reading events', () => {
     await stt.close();
   });
 
-  test("a signal aborts the wait with the signal's reason, the session goes on, and an aborted signal refuses at once", async () => {
+  test("a signal aborts the wait with the signal's reason, the session goes on, an aborted signal refuses at once, and a read that ends leaves no listener", async () => {
     fake.onSession(STT, async (peer) => {
       sessionCreated(peer);
       await peer.next();
@@ -661,8 +662,10 @@ describe('reading events', () => {
     expect(await waiting).toBe(reason);
     expect(await rejection(stt.transcripts({ signal: controller.signal })[Symbol.asyncIterator]().next())).toBe(reason);
     await stt.appendAudio(Buffer.alloc(320));
-    const next = await within(2000, 'the next reader', stt.events()[Symbol.asyncIterator]().next());
+    const reading = new AbortController();
+    const next = await within(2000, 'the next reader', stt.events({ signal: reading.signal })[Symbol.asyncIterator]().next());
     expect(next.value).toEqual(delta('after the abort'));
+    expect(getEventListeners(reading.signal, 'abort')).toEqual([]);
     await stt.close();
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
 import { errorData } from './support/fake-realtime';
-import { rejection, useFakeRealtime, within } from './support/realtime-session';
+import { rejection, useFakeRealtime, waitingSend, within } from './support/realtime-session';
 
 // How a realtime socket is opened, over `ws` in Node or over a platform (WHATWG) WebSocket as in a
 // browser (`ws`'s WebSocket class plays one here: it has the same interface and no headers): where the
@@ -121,6 +121,35 @@ describe('over a platform WebSocket', () => {
       }
       await stt.close();
     }
+  });
+
+  test('a send waits until its buffer drains; one waiting when the connection drops is rejected with RealtimeClosedError', async () => {
+    let resumeReading!: () => void;
+    const resumed = new Promise<void>((resolve) => (resumeReading = resolve));
+    let dropConnection!: () => void;
+    const dropped = new Promise<void>((resolve) => (dropConnection = resolve));
+    fake.onSession(
+      STT,
+      async (peer) => {
+        sessionCreated(peer);
+        peer.socket.pause();
+        await resumed;
+        peer.socket.resume();
+        await dropped;
+        peer.socket.terminate();
+      },
+      { record: false },
+    );
+    const stt = await connect({ ...platform, highWaterMark: 0 });
+    const first = (await waitingSend(stt)).send;
+    resumeReading();
+    await within(5000, 'the send once the server reads', first);
+    fake.peers[0].socket.pause();
+    const second = (await waitingSend(stt)).send;
+    dropConnection();
+    const error = await within(3000, 'the waiting send', rejection(second));
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
+    await stt.close();
   });
 
   test('a binary frame fails the session with RealtimeProtocolError', async () => {
