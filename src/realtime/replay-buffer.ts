@@ -8,6 +8,7 @@ export type ReplayEntry = { seq: number; offset: number; audio: Uint8Array } | {
  */
 export class ReplayBuffer {
   readonly #entries: ReplayEntry[] = [];
+  /** Bytes held for a replay. */
   #bytes = 0;
   #seq = 0;
   /** Bytes appended in all. */
@@ -18,15 +19,6 @@ export class ReplayBuffer {
   readonly #openCommits: number[] = [];
 
   constructor(readonly maxBytes: number) {}
-
-  get head(): number {
-    return this.#head;
-  }
-
-  /** Bytes held for a replay. */
-  get bytes(): number {
-    return this.#bytes;
-  }
 
   append(audio: Uint8Array): ReplayEntry {
     const entry = { seq: ++this.#seq, offset: this.#head, audio };
