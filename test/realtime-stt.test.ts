@@ -950,6 +950,37 @@ describe('reconnect attempts', () => {
     await stt.close();
   });
 
+  test('a reconnected session that ends before its settings could be sent counts as a failed attempt, and the next one goes on', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      if (sessions === 2) {
+        // session.created and the close frame in one packet: the client reads both before it sends the settings.
+        peer.tcp.cork();
+        sessionCreated(peer);
+        peer.socket.close(1011, 'overloaded');
+        peer.tcp.uncork();
+        return;
+      }
+      sessionCreated(peer);
+      if (sessions === 1) {
+        peer.socket.terminate();
+        return;
+      }
+      expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { language: 'en' } });
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ language: 'en', reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'reconnecting' ? `reconnecting ${event.attempt} ${event.error.name}` : event.type === 'reconnected' ? `reconnected ${event.attempt}` : event.type);
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual(['reconnecting 1 RealtimeClosedError', 'reconnecting 2 RealtimeClosedError', 'reconnected 2', 'conversation.item.input_audio_transcription.completed']);
+    expect(sessions).toBe(3);
+    await stt.close();
+  });
+
   test('maxDelayMs caps the wait before an attempt', async () => {
     dropEvery();
     const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 60_000, maxDelayMs: 5 } });
