@@ -1055,6 +1055,18 @@ describe('reconnect attempts', () => {
 });
 
 describe('session settings', () => {
+  test('a session that ends before its language and prompt could be sent fails connect with RealtimeClosedError', async () => {
+    fake.onSession(STT, (peer) => {
+      peer.tcp.cork();
+      sessionCreated(peer);
+      peer.socket.close(1011, 'overloaded');
+      peer.tcp.uncork();
+    });
+    const error = await within(3000, 'connect', rejection(connect({ language: 'en', prompt: 'Names: Ada.' })));
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
+    expect(fake.peers[0].received).toEqual([]);
+  });
+
   test('updateSession refuses what is not settings with a TypeError saying what it got, before sending', async () => {
     fake.onSession(STT, (peer) => sessionCreated(peer));
     const stt = await connect();
