@@ -241,6 +241,23 @@ test('an abrupt close mid-session ends the events with RealtimeClosedError after
   await stt.close();
 });
 
+test('after the server ends the session normally the events end, and every later call names the close', async () => {
+  fake.onSession(STT, (peer) => {
+    sessionCreated(peer);
+    peer.socket.close(1000, 'session ended');
+  });
+  const stt = await connect();
+  for await (const _event of stt) {
+    // none: the events end without an error
+  }
+  for (const call of [() => stt.appendAudio(Buffer.alloc(2)), () => stt.commit(), () => stt.clear()]) {
+    const error = await rejection(call());
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
+    expect((error as Error).message).toBe('The realtime connection closed unexpectedly by the server (close code 1000: session ended).');
+  }
+  await stt.close();
+});
+
 test('bad audio and bad VAD settings are refused before anything is sent', async () => {
   const badVad: Array<[unknown, RegExp]> = [
     [{ type: 'semantic_vad' }, /type must be 'server_vad'/],
@@ -688,9 +705,9 @@ describe('reading events', () => {
     await stt.close();
   });
 
-  test('close() ends a waiting reader without an error, and every later call is refused as closed', async () => {
+  test('close() ends a waiting reader without an error, and every later call is refused as closed, not kept for a reconnect', async () => {
     fake.onSession(STT, (peer) => sessionCreated(peer));
-    const stt = await connect();
+    const stt = await connect({ reconnect: true });
     const reading = (async () => {
       const seen: unknown[] = [];
       for await (const event of stt) seen.push(event);
@@ -978,6 +995,76 @@ describe('reconnect attempts', () => {
     }
     expect(seen).toEqual(['reconnecting 1 RealtimeClosedError', 'reconnecting 2 RealtimeClosedError', 'reconnected 2', 'conversation.item.input_audio_transcription.completed']);
     expect(sessions).toBe(3);
+    await stt.close();
+  });
+
+  test('each attempt waits initialDelayMs doubled for each attempt before it', async () => {
+    dropEvery();
+    const started = Date.now();
+    const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 100 } });
+    const { seen } = await announcements(stt);
+    const elapsed = Date.now() - started;
+    expect(seen).toEqual(['1 RealtimeClosedError', '2 RealtimeClosedError']);
+    // 100 ms, then 200 ms; the connections themselves take a few milliseconds on 127.0.0.1.
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(1100);
+    await stt.close();
+  });
+
+  test('during a reconnect, clear() and updateSession() take effect on the new connection', async () => {
+    let sessions = 0;
+    const second: ClientMessage[] = [];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.next();
+        peer.socket.terminate();
+        return;
+      }
+      second.push(await peer.next());
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 50 } });
+    await stt.appendAudio(Buffer.alloc(3200, 7));
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') {
+        await stt.clear();
+        await stt.updateSession({ prompt: 'Names: Ada.' });
+      }
+      seen.push(event.type === 'reconnected' ? event : event.type);
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 0 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(second).toEqual([{ type: 'transcription_session.updated', session: { prompt: 'Names: Ada.' } }]);
+    await stt.close();
+  });
+
+  test('a replay sends the audio as it was appended, even if the caller has reused its buffer since', async () => {
+    let sessions = 0;
+    let replayed: Buffer | undefined;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        peer.socket.terminate();
+        return;
+      }
+      replayed = (await audioUntilCommit(peer)).audio;
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 1 } });
+    const pcm = Buffer.alloc(3200, 7);
+    await stt.appendAudio(pcm);
+    await stt.commit();
+    pcm.fill(0);
+    for await (const transcript of stt.transcripts()) {
+      expect(transcript).toBe('back');
+      break;
+    }
+    expect(replayed?.equals(Buffer.alloc(3200, 7))).toBe(true);
     await stt.close();
   });
 
