@@ -41,6 +41,10 @@ describe.each(runtimes)('%s', (_runtime, inRuntime) => {
   });
 });
 
+test('with Buffer, decoded bytes are a Buffer, as Node callers expect', () => {
+  expect(Buffer.isBuffer(fromBase64(Buffer.from('pcm').toString('base64')))).toBe(true);
+});
+
 test('concatBytes joins in order, and an empty first part gives the second unchanged', () => {
   const second = Uint8Array.from([3, 4]);
   expect([...concatBytes(Uint8Array.from([1, 2]), second)]).toEqual([1, 2, 3, 4]);

@@ -602,10 +602,13 @@ describe('appended audio must be raw PCM', () => {
     const riffNotWave = header('RIFF');
     riffNotWave.write('AVI ', 8, 'latin1');
     const waveWithoutRiff = header('WAVE', 8);
-    const webmAlmost = webm();
-    webmAlmost[3] = 0xa2;
     const ftypAtStart = header('ftyp');
-    const pcm = [riffNotWave, waveWithoutRiff, webmAlmost, Buffer.from([0x1a, 0x45, 0xdf, 0x00]), ftypAtStart, header('ID'), header('OggT'), header('fLaX')];
+    const webmButOneByte = [0, 1, 2, 3].map((index) => {
+      const bytes = webm();
+      bytes[index] = 0;
+      return bytes;
+    });
+    const pcm = [riffNotWave, waveWithoutRiff, ...webmButOneByte, ftypAtStart, header('ID'), header('OggT'), header('fLaX')];
     const wavLater = header('RIFF');
     wavLater.write('WAVE', 8, 'latin1');
     fake.onSession(STT, async (peer) => {
@@ -877,6 +880,68 @@ describe('what a reconnect replays', () => {
       'conversation.item.input_audio_transcription.completed',
       'reconnecting',
       { type: 'reconnected', attempt: 1, replayedBytes: 0 },
+    ]);
+    await stt.close();
+  });
+
+  test('transcribed audio frees its room in the replay buffer', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first second' });
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    await stt.appendAudio(randomBytes(64000));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 64000 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('a transcript with no commit open changes nothing: a later gap is still reported', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_0', transcript: 'unasked' });
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    await stt.appendAudio(randomBytes(96000));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32000, droppedMs: 1000 },
+      { type: 'reconnected', attempt: 1, replayedBytes: 64000 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('a gap is reported once: a second reconnect before any transcript replays the same audio without reporting it again', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions < 3) await peer.until('input_audio_buffer.commit');
+      peer.socket.terminate();
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, maxAttempts: 2, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(96000));
+    await stt.commit();
+    const seen: unknown[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'gap' || event.type === 'reconnected' ? event : event.type);
+      if (seen.length === 5) break;
+    }
+    expect(seen).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32000, droppedMs: 1000 },
+      { type: 'reconnected', attempt: 1, replayedBytes: 64000 },
+      'reconnecting',
+      { type: 'reconnected', attempt: 2, replayedBytes: 64000 },
     ]);
     await stt.close();
   });
