@@ -779,6 +779,24 @@ describe('what a reconnect replays', () => {
     await stt.close();
   });
 
+  test('with server VAD a transcript also covers a commit made before it: neither is sent again', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.next();
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'heard' });
+      await peer.next();
+    }, 'input_audio_buffer.append');
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(3200));
+    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    await stt.appendAudio(randomBytes(1600));
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual([1600]);
+    await stt.close();
+  });
+
   test('with manual commits a transcript, or a failure naming its item, covers the audio up to the oldest open commit', async () => {
     for (const answer of [
       { type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first turn' },
