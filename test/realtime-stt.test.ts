@@ -1113,6 +1113,7 @@ describe('reconnect attempts', () => {
     const seen: unknown[] = [];
     for await (const event of stt) {
       if (event.type === 'reconnecting') {
+        expect(stt.bufferedAmount).toBe(0); // no connection to buffer in
         await stt.clear();
         await stt.updateSession({ prompt: 'Names: Ada.' });
       }
@@ -1148,6 +1149,26 @@ describe('reconnect attempts', () => {
       break;
     }
     expect(replayed?.equals(Buffer.alloc(3200, 7))).toBe(true);
+    await stt.close();
+  });
+
+  test('a connection that fails (here a binary frame) is reconnected too, the announcement naming the failure', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      sessionCreated(peer);
+      if (sessions === 1) return peer.socket.send(Buffer.from('{}'), { binary: true });
+      await peer.next();
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'reconnecting' ? `reconnecting ${event.error.name}` : event.type);
+      if (event.type === 'reconnected') await stt.appendAudio(Buffer.alloc(320));
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual(['reconnecting RealtimeProtocolError', 'reconnected', 'conversation.item.input_audio_transcription.completed']);
     await stt.close();
   });
 
@@ -1304,20 +1325,21 @@ describe('session settings', () => {
       peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'Hel' });
       peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', error: decodeFailed });
       peer.send({ type: 'conversation.item.input_audio_transcription.failed', event_type: 'completed', error: decodeFailed });
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'unnamed' });
     });
     const stt = await connect();
     await stt.appendAudio(Buffer.alloc(320));
     const updates = [];
     for await (const update of stt.updates()) {
       updates.push(update);
-      if (update.type === 'partial') continue;
-      expect(update.type === 'failed' && update.error).toMatchObject({ constructor: RealtimeError, code: 'decode_failed', message: 'Decoding failed (code decode_failed)' });
-      if (updates.length === 3) break;
+      if (update.type === 'final') break;
+      if (update.type === 'failed') expect(update.error).toMatchObject({ constructor: RealtimeError, code: 'decode_failed', message: 'Decoding failed (code decode_failed)' });
     }
     expect(updates).toEqual([
       { type: 'partial', itemId: 'item_1', text: 'Hel' },
       { type: 'failed', itemId: 'item_1', error: expect.any(RealtimeError) },
       { type: 'failed', itemId: undefined, error: expect.any(RealtimeError) },
+      { type: 'final', itemId: '', text: 'unnamed' },
     ]);
     expect(stt.partials.size).toBe(0);
     await stt.appendAudio(Buffer.alloc(320));
