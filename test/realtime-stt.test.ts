@@ -708,6 +708,20 @@ describe('reading events', () => {
     await stt.close();
   });
 
+  test('a failure that ended the session is still thrown to a reader who reads after close()', async () => {
+    fake.onSession(STT, (peer) => {
+      sessionCreated(peer);
+      peer.socket.close(1011, 'overloaded');
+    });
+    const stt = await connect();
+    await within(2000, 'the server close', fake.peers[0].closed);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stt.close();
+    const error = await rejection(stt.events()[Symbol.asyncIterator]().next());
+    expect(error).toBeInstanceOf(RealtimeClosedError);
+    expect(error).toMatchObject({ closeCode: 1011, reason: 'overloaded' });
+  });
+
   test('close() ends a waiting reader without an error, and every later call is refused as closed, not kept for a reconnect', async () => {
     fake.onSession(STT, (peer) => sessionCreated(peer));
     const stt = await connect({ reconnect: true });

@@ -101,6 +101,9 @@ describe('over a platform WebSocket', () => {
       peer.send(delta('one'));
       await peer.next();
       peer.send(delta('two'));
+      await peer.next();
+      peer.send(delta('six'));
+      peer.send(delta('ten'));
     });
     for (const [maxQueuedBytes, outcome] of [
       [eventBytes, 'two'],
@@ -113,6 +116,12 @@ describe('over a platform WebSocket', () => {
       if (outcome === 'two') {
         await stt.appendAudio(Buffer.alloc(320));
         expect((await reader.next()).value).toEqual(delta('two'));
+        // Two unread events: the second goes past the bound of one.
+        await stt.appendAudio(Buffer.alloc(320));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect((await reader.next()).value).toEqual(delta('six'));
+        expect((await reader.next()).value).toEqual(delta('ten'));
+        expect(await rejection(reader.next())).toBeInstanceOf(RealtimeOverflowError);
       } else {
         // The events that arrived before the failure are read first.
         const error = await rejection(reader.next());
