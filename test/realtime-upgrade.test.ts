@@ -132,6 +132,30 @@ describe('over a platform WebSocket', () => {
     }
   });
 
+  test('reading one event gives back only its own bytes: the events still unread keep counting', async () => {
+    const delta = (text: string) => ({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: text });
+    const eventBytes = JSON.stringify(delta('one')).length;
+    fake.onSession(STT, async (peer) => {
+      sessionCreated(peer);
+      for (const text of ['one', 'two', 'six']) peer.send(delta(text));
+      await peer.next();
+      for (const text of ['ten', 'odd']) peer.send(delta(text));
+    });
+    const stt = await connect({ ...platform, maxQueuedBytes: Math.floor(eventBytes * 3.5) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reader = stt.events()[Symbol.asyncIterator]();
+    expect((await reader.next()).value).toEqual(delta('one'));
+    await stt.appendAudio(Buffer.alloc(320)); // two more arrive: four unread, past three and a half
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const read: unknown[] = [];
+    const error = await rejection((async () => {
+      for (let next = await reader.next(); !next.done; next = await reader.next()) read.push(next.value);
+    })());
+    expect(read).toEqual(['two', 'six', 'ten', 'odd'].map(delta));
+    expect(error).toBeInstanceOf(RealtimeOverflowError);
+    await stt.close();
+  });
+
   test('a send waits until its buffer drains; one waiting when the connection drops is rejected with RealtimeClosedError', async () => {
     let resumeReading!: () => void;
     const resumed = new Promise<void>((resolve) => (resumeReading = resolve));
