@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket as WsWebSocket } from 'ws';
@@ -17,7 +16,7 @@ import {
   realtimeURL,
 } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
-import { recordTimers, rejection, useFakeRealtime, within } from './support/realtime-session';
+import { recordTimers, rejection, useFakeRealtime, waitingSend, within } from './support/realtime-session';
 
 // What the realtime connection itself guarantees, whatever the session on top: the server's first
 // event must be session.created, every event must be a JSON object with a string `type`, a send
@@ -52,18 +51,6 @@ function flood(peer: ServerPeer, count: number, bytes = 1024): void {
 
 function seqOf(event: { type: string }): number {
   return Number.parseInt(String((event as { delta?: string }).delta).split(':')[0], 10);
-}
-
-/** Appends audio until a send waits for the socket to drain (the server reads nothing), and returns that send. */
-async function waitingSend(stt: RealtimeTranscription): Promise<{ send: Promise<void> }> {
-  const block = randomBytes(256 * 1024);
-  for (let sent = 0; sent < 256; sent += 1) {
-    const send = stt.appendAudio(block);
-    send.catch(() => undefined);
-    const state = await Promise.race([send.then(() => 'sent' as const), delay(100).then(() => 'waiting' as const)]);
-    if (state === 'waiting') return { send };
-  }
-  throw new Error('no send ever waited for the socket to drain');
 }
 
 /** `ws`'s WebSocket class in the role of a platform (WHATWG) WebSocket: no headers, no pause, no ping. */

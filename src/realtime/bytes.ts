@@ -8,21 +8,16 @@ function nodeBuffer(): NodeBuffer | undefined {
   return (globalThis as { Buffer?: NodeBuffer }).Buffer ?? undefined;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /** Decoded base64: a Buffer in Node, a Uint8Array elsewhere; undefined if `text` is not base64. */
 export function fromBase64(text: string): Buffer | undefined {
+  // Checked here rather than left to the decoder: Buffer skips what is not base64 and takes base64url,
+  // atob forgives missing padding and spaces, and every runtime must refuse the same texts.
+  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
   const B = nodeBuffer();
-  if (B) {
-    // Buffer.from skips what is not base64, so a decoded length short of the text's says it was not.
-    const bytes = B.from(text, 'base64');
-    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-    return text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
-  }
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
-  }
+  if (B) return B.from(text, 'base64');
+  const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
   return bytes as Buffer;

@@ -20,10 +20,6 @@ export class ByteBudget {
     private readonly onChange: (over: boolean) => void,
   ) {}
 
-  get used(): number {
-    return this.#used;
-  }
-
   take(bytes: number): void {
     const wasOver = this.#used > this.limit;
     this.#used += bytes;
@@ -50,10 +46,6 @@ export class EventQueue<E> {
   #failure: Error | undefined;
 
   constructor(private readonly budget: ByteBudget) {}
-
-  get ended(): boolean {
-    return this.#ended;
-  }
 
   push(event: E, bytes: number): void {
     if (this.#ended) return;

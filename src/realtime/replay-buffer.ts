@@ -8,6 +8,7 @@ export type ReplayEntry = { seq: number; offset: number; audio: Uint8Array } | {
  */
 export class ReplayBuffer {
   readonly #entries: ReplayEntry[] = [];
+  /** Bytes held for a replay. */
   #bytes = 0;
   #seq = 0;
   /** Bytes appended in all. */
@@ -18,15 +19,6 @@ export class ReplayBuffer {
   readonly #openCommits: number[] = [];
 
   constructor(readonly maxBytes: number) {}
-
-  get head(): number {
-    return this.#head;
-  }
-
-  /** Bytes held for a replay. */
-  get bytes(): number {
-    return this.#bytes;
-  }
 
   append(audio: Uint8Array): ReplayEntry {
     const entry = { seq: ++this.#seq, offset: this.#head, audio };
@@ -71,6 +63,10 @@ export class ReplayBuffer {
   /** After a gap has been reported: replays start at the oldest audio still held. */
   skipMissing(): void {
     this.#watermark += this.missingBytes;
+    // The commits that went with that audio are never replayed, so no transcript will answer them.
+    const held = new Set(this.#entries.filter((entry) => 'commit' in entry).map((entry) => entry.offset));
+    const answerable = this.#openCommits.filter((offset) => held.has(offset));
+    this.#openCommits.splice(0, this.#openCommits.length, ...answerable);
   }
 
   /** The first entry held after `seq` (0 for the oldest), so that a replay also sends what is appended while it runs. */

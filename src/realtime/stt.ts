@@ -342,18 +342,19 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
       options: this.#options,
       budget: this.#budget,
     });
-    this.session = session;
-    this.#connection = connection;
-    connection.attach({ event: (event, bytes) => this.#route(event, bytes), end: (failure, info) => this.#end(connection, failure, info) });
     if (Object.values(this.#sessionConfig).some((value) => value !== undefined)) {
       const event: TranscriptionSessionUpdatedEvent = { type: 'transcription_session.updated', session: this.#sessionConfig };
       try {
         await connection.send(event);
       } catch (error) {
+        // Not attached yet, so the end of this connection never reaches the session: the caller (connect, or a reconnect attempt) reports it.
         await connection.close();
         throw error;
       }
     }
+    this.session = session;
+    this.#connection = connection;
+    connection.attach({ event: (event, bytes) => this.#route(event, bytes), end: (failure, info) => this.#end(connection, failure, info) });
   }
 
   #isClosing(): boolean {

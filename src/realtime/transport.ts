@@ -184,8 +184,9 @@ async function openWs(request: OpenSocketRequest, handlers: SocketHandlers): Pro
 
 function wsSocket(ws: WebSocket, handlers: SocketHandlers): RealtimeSocket {
   ws.on('message', (data, isBinary) => {
-    const bytes = rawLength(data);
-    handlers.message(isBinary ? null : rawText(data), bytes);
+    // ws's default binaryType ('nodebuffer') gives every message, text or binary, as one Buffer.
+    const buffer = data as Buffer;
+    handlers.message(isBinary ? null : buffer.toString('utf8'), buffer.length);
   });
   ws.on('close', (code, reason) => handlers.close(code, reason.toString('utf8')));
   let pongWaiter: (() => void) | undefined;
@@ -272,14 +273,3 @@ function platformSocket(ws: PlatformWebSocket): RealtimeSocket {
     ping: () => undefined,
   };
 }
-
-function rawLength(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
-}
-
-function rawText(data: WebSocket.RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-}
-

@@ -1,4 +1,6 @@
 import { createHook } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { RealtimeTranscription, RealtimeTTS } from '../../src';
 import { FakeRealtime } from './fake-realtime';
 
@@ -13,6 +15,18 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Appends audio until a send waits for the socket to drain (the server reads nothing), and returns that send. */
+export async function waitingSend(stt: RealtimeTranscription): Promise<{ send: Promise<void> }> {
+  const block = randomBytes(256 * 1024);
+  for (let sent = 0; sent < 256; sent += 1) {
+    const send = stt.appendAudio(block);
+    send.catch(() => undefined);
+    const state = await Promise.race([send.then(() => 'sent' as const), delay(100).then(() => 'waiting' as const)]);
+    if (state === 'waiting') return { send };
+  }
+  throw new Error('no send ever waited for the socket to drain');
 }
 
 /** What `promise` rejects with, or the text 'resolved'. */
