@@ -2,7 +2,11 @@ import type { ServerPeer } from './fake-realtime';
 
 /** The server's side of a TTS session, for test scripts: the events Together sends, in its shapes. */
 export function sessionCreated(peer: ServerPeer, voice = 'tara'): void {
-  peer.send({ event_id: 'evt_1', type: 'session.created', session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice } });
+  peer.send({
+    event_id: 'evt_1',
+    type: 'session.created',
+    session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice },
+  });
 }
 
 /** Speaks `pcm` as item `itemId` in deltas of `deltaBytes`, then `done`; `extra` goes into every event (e.g. context_id). */
