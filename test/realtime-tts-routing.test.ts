@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { RealtimeClosedError, RealtimeError, RealtimeProtocolError, type RealtimeTTS, type RealtimeTtsEvent } from '../src';
-import type { ServerPeer } from './support/fake-realtime';
+import { WebSocket } from 'ws';
+import {
+  type PlatformWebSocketConstructor,
+  RealtimeClosedError,
+  RealtimeError,
+  RealtimeKeepaliveError,
+  RealtimeOverflowError,
+  RealtimeProtocolError,
+  RealtimeTTS,
+  type RealtimeTtsEvent,
+} from '../src';
+import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
 import { rejection, useFakeRealtime, within } from './support/realtime-session';
 import { collect, collectAudio, sessionCreated, speakItem } from './support/tts-script';
 
@@ -55,29 +65,31 @@ test('a failure naming no context fails every turn in flight with the same typed
 });
 
 test('a failure event without a usable error still becomes a RealtimeError that names the event, its context and item', async () => {
+  const malformed = [{ item_id: 'tts_7' }, { item_id: 'tts_7', error: null }, { item_id: 'tts_7', error: 'quota' }, { item_id: 'tts_7', error: { message: 42 } }];
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
-    const context = await committedContext(peer);
-    peer.send({ type: 'conversation.item.tts.failed', context_id: context, item_id: 'tts_7', error: { message: 42 } });
-    const next = await committedContext(peer);
-    peer.send({ type: 'conversation.item.tts.failed', context_id: next, item_id: 8, error: { message: 'No voice', type: 404, code: null } });
+    for (const fields of malformed) peer.send({ type: 'conversation.item.tts.failed', context_id: await committedContext(peer), ...fields });
+    peer.send({ type: 'conversation.item.tts.failed', context_id: await committedContext(peer), item_id: 8, error: { message: 'No voice', type: 404, code: null } });
   });
   const tts = await connect();
-  const first = tts.speak('One.');
-  expect(await rejection(collectAudio(first))).toMatchObject({
-    name: 'RealtimeError',
-    message: 'The server reported conversation.item.tts.failed without an error message.',
-    type: 'unknown',
-    code: undefined,
-    param: undefined,
-    eventType: 'conversation.item.tts.failed',
-    contextId: first.contextId,
-    itemId: 'tts_7',
-  });
-  const second = tts.speak('Two.');
-  const error = await rejection(collectAudio(second));
+  for (const _fields of malformed) {
+    const turn = tts.speak('One.');
+    const error = await rejection(collectAudio(turn));
+    expect(error).toBeInstanceOf(RealtimeError);
+    expect(error).toMatchObject({
+      message: 'The server reported conversation.item.tts.failed without an error message.',
+      type: 'unknown',
+      code: undefined,
+      param: undefined,
+      eventType: 'conversation.item.tts.failed',
+      contextId: turn.contextId,
+      itemId: 'tts_7',
+    });
+  }
+  const turn = tts.speak('Two.');
+  const error = await rejection(collectAudio(turn));
   expect(error).toBeInstanceOf(RealtimeError);
-  expect(error).toMatchObject({ message: 'No voice', type: 'unknown', code: null, contextId: second.contextId, itemId: undefined });
+  expect(error).toMatchObject({ message: 'No voice', type: 'unknown', code: null, contextId: turn.contextId, itemId: undefined });
   expect((error as RealtimeError).error).toEqual({ message: 'No voice', type: 'unknown', param: undefined, code: null });
   await tts.close();
 });
@@ -268,4 +280,38 @@ test('after close(), a turn is refused with a message that says the session is c
   expect(error).toBeInstanceOf(Error);
   expect(error).not.toBeInstanceOf(RealtimeClosedError);
   expect((error as Error).message).toBe('The realtime session is closed; open a new one.');
+});
+
+test('a server that stops answering pings fails the turn in flight with RealtimeKeepaliveError, named so in logs', async () => {
+  const silent = await FakeRealtime.start({ autoPong: false });
+  try {
+    silent.onSession(TTS, (peer) => sessionCreated(peer));
+    const tts = await RealtimeTTS.connect({ apiKey: silent.apiKey, baseURL: silent.baseURL, pingIntervalMs: 100, pongTimeoutMs: 150 });
+    const error = await within(5000, 'the turn', rejection(collectAudio(tts.speak('Hello?'))));
+    expect(error).toBeInstanceOf(RealtimeKeepaliveError);
+    expect(String(error)).toMatch(/^RealtimeKeepaliveError: /);
+    await tts.close();
+  } finally {
+    await silent.close();
+  }
+});
+
+test('on a platform WebSocket, which cannot pause, audio piling up unread past maxQueuedBytes fails the turn with RealtimeOverflowError', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const context = await committedContext(peer);
+    for (let i = 0; i < 64; i += 1) peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: Buffer.alloc(1024).toString('base64'), context_id: context });
+  });
+  const tts = await connect({ dangerouslyAllowBrowser: true, WebSocket: WebSocket as unknown as PlatformWebSocketConstructor, maxQueuedBytes: 16 * 1024 });
+  const reader = tts.speak('A lot.')[Symbol.asyncIterator]();
+  await reader.next();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const error = await rejection(
+    (async () => {
+      while (!(await reader.next()).done);
+    })(),
+  );
+  expect(error).toBeInstanceOf(RealtimeOverflowError);
+  expect(String(error)).toBe('RealtimeOverflowError: More than 16384 bytes of realtime events arrived unread; read them faster or raise maxQueuedBytes.');
+  await tts.close();
 });
