@@ -315,3 +315,15 @@ test('on a platform WebSocket, which cannot pause, audio piling up unread past m
   expect(String(error)).toBe('RealtimeOverflowError: More than 16384 bytes of realtime events arrived unread; read them faster or raise maxQueuedBytes.');
   await tts.close();
 });
+
+test('events() stops waiting when its signal aborts, with the signal’s reason', async () => {
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const tts = await connect();
+  const reason = new Error('stop listening');
+  expect(await rejection(collect(tts.events({ signal: AbortSignal.timeout(50) })))).toMatchObject({ name: 'TimeoutError' });
+  const controller = new AbortController();
+  const listening = rejection(collect(tts.events({ signal: controller.signal })));
+  controller.abort(reason);
+  expect(await listening).toBe(reason);
+  await tts.close();
+});

@@ -324,3 +324,45 @@ test('contexts of one session are numbered in order, and two sessions never shar
   expect(two.speak('c').contextId).not.toBe(first);
   await Promise.all([one.close(), two.close()]);
 });
+
+test('leaving a turn early gives back the room its unread audio took: a slow session keeps flowing to the next turn', async () => {
+  const next = randomBytes(4800);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    speakItem(peer, 'tts_1', randomBytes(256 * 1024), 4096, { context_id: await committedContext(peer) });
+    speakItem(peer, 'tts_2', next, 4800, { context_id: await committedContext(peer) });
+  });
+  const tts = await connect({ maxQueuedBytes: 32 * 1024 });
+  for await (const _chunk of tts.speak('Long.')) {
+    await pause(100); // the rest of the item arrives and fills the queue meanwhile
+    break;
+  }
+  expect(await collectAudio(tts.speak('Next.', { settleMs: SETTLE_MS, turnTimeoutMs: 2000 }))).toEqual(next);
+  await tts.close();
+});
+
+test('a cancelled turn stops sending its text: no later piece and no commit', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* pieces(): AsyncGenerator<string> {
+    yield 'First piece. ';
+    await released;
+    yield 'Never sent.';
+  }
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('context.cancel');
+    await peer.until('input_text_buffer.clear');
+  });
+  const tts = await connect();
+  const turn = tts.speak(pieces());
+  const reading = collectAudio(turn);
+  while (sent('input_text_buffer.append').length === 0) await pause(5);
+  await turn.cancel();
+  release();
+  expect(await reading).toHaveLength(0);
+  await tts.clear();
+  await fake.scriptsFinished();
+  expect(fake.peers[0].received.map((event) => event.type)).toEqual(['input_text_buffer.append', 'context.cancel', 'input_text_buffer.clear']);
+  await tts.close();
+});
