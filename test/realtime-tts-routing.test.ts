@@ -202,13 +202,14 @@ test('while a cancel is unanswered, audio naming no context is taken as the canc
   await tts.close();
 });
 
-test('once the server has named a context, audio without one is not guessed to be a turn’s: it reaches events()', async () => {
+test('once the server has named a context, audio without one is not guessed to be a turn’s, and events a turn does not consume reach events()', async () => {
   const pcm = randomBytes(960);
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const context = await committedContext(peer);
     peer.send({ type: 'conversation.item.input_text.received', text: 'One.', context_id: context });
     peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_x', delta: 'AAAA' });
+    peer.send({ type: 'rate_limits.updated', context_id: context });
     speakItem(peer, 'tts_1', pcm, 480, { context_id: context });
     await peer.until('input_text_buffer.clear');
     peer.socket.close(1000);
@@ -216,7 +217,7 @@ test('once the server has named a context, audio without one is not guessed to b
   const tts = await connect();
   expect(await collectAudio(tts.speak('One.', { settleMs: SETTLE_MS }))).toEqual(pcm);
   await tts.clear();
-  expect((await generalEvents(tts)).types).toEqual(['conversation.item.audio_output.delta']);
+  expect((await generalEvents(tts)).types).toEqual(['conversation.item.audio_output.delta', 'rate_limits.updated']);
   await tts.close();
 });
 

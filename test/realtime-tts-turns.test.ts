@@ -154,14 +154,17 @@ test('tts.cancel(contextId) ends the turn in flight in that context, and its rea
   await tts.close();
 });
 
-test('a context can hold one turn at a time; once it is over the context can be spoken in again, and its audio is heard', async () => {
+test('a context can hold one turn at a time, and the refused turn takes no context; once it is over the context can be spoken in again, and its audio is heard', async () => {
   const second = randomBytes(480);
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     speakItem(peer, 'tts_1', randomBytes(480), 480, { context_id: await committedContext(peer) });
     speakItem(peer, 'tts_2', second, 480, { context_id: await committedContext(peer) });
+    // Both contexts must be free again: the server speaks only once both turns are in flight.
+    const both = [await committedContext(peer), await committedContext(peer)];
+    for (const context of both) speakItem(peer, `tts_${context}`, Buffer.alloc(2), 480, { context_id: context });
   });
-  const tts = await connect();
+  const tts = await connect({ maxContexts: 2 });
   const first = tts.speak('First.', { contextId: 'narrator', settleMs: SETTLE_MS });
   const reader = first[Symbol.asyncIterator]();
   await reader.next();
@@ -170,6 +173,8 @@ test('a context can hold one turn at a time; once it is over the context can be 
   expect((clash as Error).message).toBe('Context narrator already has a turn in flight.');
   while (!(await reader.next()).done);
   expect(await collectAudio(tts.speak('Second.', { contextId: 'narrator', settleMs: SETTLE_MS }))).toEqual(second);
+  const together = ['Three.', 'Four.'].map((text) => collectAudio(tts.speak(text, { settleMs: SETTLE_MS, turnTimeoutMs: 1000 })));
+  expect(await Promise.all(together)).toEqual([Buffer.alloc(2), Buffer.alloc(2)]);
   await tts.close();
 });
 
@@ -215,20 +220,21 @@ test('a text source that throws ends the turn with its error; a thrown non-Error
   await tts.close();
 });
 
-test('word timestamps that do not line up fail the turn with RealtimeProtocolError', async () => {
+test.each([
+  ['fewer end times than words', { words: ['Hi', 'there'], start_seconds: [0, 0.2], end_seconds: [0.2] }],
+  ['fewer start times than words', { words: ['Hi', 'there'], start_seconds: [0], end_seconds: [0.2, 0.5] }],
+  ['words that are not a list', { words: 'Hi', start_seconds: [0], end_seconds: [0.2] }],
+  ['no start times', { words: ['Hi'], start_seconds: null, end_seconds: [0.2] }],
+  ['no end times', { words: ['Hi'], start_seconds: [0] }],
+])('word timestamps with %s fail the turn with RealtimeProtocolError', async (_case, timing) => {
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
-    const context = await committedContext(peer);
-    peer.send({ type: 'conversation.item.word_timestamps', item_id: 'tts_1', words: ['Hi', 'there'], start_seconds: [0, 0.2], end_seconds: [0.2], context_id: context });
-    const next = await committedContext(peer);
-    peer.send({ type: 'conversation.item.word_timestamps', item_id: 'tts_2', words: 'Hi', start_seconds: [0], end_seconds: [0.2], context_id: next });
+    peer.send({ type: 'conversation.item.word_timestamps', item_id: 'tts_1', ...timing, context_id: await committedContext(peer) });
   });
   const tts = await connect({ alignment: 'word' });
-  for (const text of ['Hi there.', 'Hi.']) {
-    const error = await rejection(collect(tts.speak(text).parts()));
-    expect(error).toBeInstanceOf(RealtimeProtocolError);
-    expect((error as Error).message).toBe('The server sent word timestamps whose words, start_seconds and end_seconds differ in length.');
-  }
+  const error = await rejection(collect(tts.speak('Hi there.').parts()));
+  expect(error).toBeInstanceOf(RealtimeProtocolError);
+  expect((error as Error).message).toBe('The server sent word timestamps whose words, start_seconds and end_seconds differ in length.');
   await tts.close();
 });
 
@@ -341,13 +347,16 @@ test('leaving a turn early gives back the room its unread audio took: a slow ses
   await tts.close();
 });
 
-test('a cancelled turn stops sending its text: no later piece and no commit', async () => {
+test.each([
+  ['a later piece', ['Never sent.']],
+  ['the commit', []],
+])('a turn cancelled while its text is still coming sends neither %s nor anything after', async (_what, later) => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   async function* pieces(): AsyncGenerator<string> {
     yield 'First piece. ';
     await released;
-    yield 'Never sent.';
+    yield* later;
   }
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
@@ -361,8 +370,30 @@ test('a cancelled turn stops sending its text: no later piece and no commit', as
   await turn.cancel();
   release();
   expect(await reading).toHaveLength(0);
+  await pause(20);
   await tts.clear();
   await fake.scriptsFinished();
   expect(fake.peers[0].received.map((event) => event.type)).toEqual(['input_text_buffer.append', 'context.cancel', 'input_text_buffer.clear']);
+  await tts.close();
+});
+
+test('close() while a turn is being read ends its reader quietly, and later turns are refused as closed', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: 'AAAA', context_id: await committedContext(peer) });
+  });
+  const tts = await connect();
+  const reader = tts.speak('Interrupted by close.')[Symbol.asyncIterator]();
+  expect((await reader.next()).value).toEqual(Buffer.alloc(3));
+  const next = reader.next();
+  await tts.close();
+  expect(await next).toEqual({ done: true, value: undefined });
+  await expect(collectAudio(tts.speak('After.'))).rejects.toThrow('The realtime session is closed; open a new one.');
+});
+
+test('a ws:// base URL is accepted as is', async () => {
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const tts = await connect({ baseURL: fake.baseURL.replace(/^http/, 'ws') });
+  expect(tts.session).toMatchObject({ id: 'sess_1' });
   await tts.close();
 });

@@ -254,6 +254,8 @@ test('a server that closes normally before the audio is done is reported, not ta
     closeCode: 1000,
     message: expect.stringContaining('before the audio was done'),
   });
+  // The session is over: a new turn says so instead of waiting.
+  await expect(collect(tts.speak('More.'))).rejects.toMatchObject({ name: 'RealtimeClosedError', closeCode: 1000, reason: 'session over' });
   await tts.close();
 });
 
