@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { APITimeoutError, RealtimeError, RealtimeProtocolError, TogetherAudioError } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
-import { rejection, useFakeRealtime } from './support/realtime-session';
+import { rejection, useFakeRealtime, within } from './support/realtime-session';
 import { collect, collectAudio, sessionCreated, speakItem } from './support/tts-script';
 
 // One speak() turn from start to end: what it sends, when it is over, how it fails and what it releases.
@@ -395,5 +395,31 @@ test('a ws:// base URL is accepted as is', async () => {
   fake.onSession(TTS, (peer) => sessionCreated(peer));
   const tts = await connect({ baseURL: fake.baseURL.replace(/^http/, 'ws') });
   expect(tts.session).toMatchObject({ id: 'sess_1' });
+  await tts.close();
+});
+
+test('cancelling a turn that waits for a free context ends its reader at once, sends nothing, and takes no context', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const first = await committedContext(peer);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: 'AAAA', context_id: first });
+    await peer.until('input_text_buffer.clear');
+    speakItem(peer, 'tts_1', Buffer.alloc(3), 480, { context_id: first });
+    speakItem(peer, 'tts_2', Buffer.alloc(6), 480, { context_id: await committedContext(peer) });
+  });
+  const tts = await connect({ maxContexts: 1 });
+  const first = tts.speak('First.', { settleMs: SETTLE_MS })[Symbol.asyncIterator]();
+  expect((await first.next()).value).toEqual(Buffer.alloc(3));
+  // The reader of the first turn waits for the second to end before it reads on: no deadlock.
+  const waiting = tts.speak('Waiting.');
+  const reading = collectAudio(waiting);
+  await pause(20);
+  await waiting.cancel();
+  expect(await within(1000, 'the cancelled reader', reading)).toHaveLength(0);
+  await tts.clear();
+  while (!(await first.next()).done);
+  expect(await collectAudio(tts.speak('Next.', { settleMs: SETTLE_MS }))).toEqual(Buffer.alloc(6));
+  expect(sent('input_text_buffer.append').map((event) => event.text)).toEqual(['First.', 'Next.']);
+  expect(sent('context.cancel')).toEqual([]);
   await tts.close();
 });
