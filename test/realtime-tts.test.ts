@@ -18,32 +18,15 @@ import {
   TogetherAudioError,
   realtimeURL,
 } from '../src';
-import { errorData, FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { errorData, FakeRealtime } from './support/fake-realtime';
 import { useFakeRealtime } from './support/realtime-session';
+import { collectAudio as collect, sessionCreated, speakItem } from './support/tts-script';
 import { parseWav } from './support/wav-reader';
 import { WebSocket } from 'ws';
 
 const TTS = '/audio/speech/websocket';
 const SETTLE_MS = 200;
 const { fake, tts: connect } = useFakeRealtime();
-
-function sessionCreated(peer: ServerPeer, voice = 'tara'): void {
-  peer.send({ event_id: 'evt_1', type: 'session.created', session: { id: 'sess_1', object: 'realtime.tts.session', modalities: ['text', 'audio'], model: 'hexgrad/Kokoro-82M', voice } });
-}
-
-/** Speaks `pcm` as item `itemId` in deltas of `deltaBytes`, then `done`; `extra` goes into every event (e.g. context_id). */
-function speakItem(peer: ServerPeer, itemId: string, pcm: Buffer, deltaBytes = 4800, extra: object = {}): void {
-  for (let offset = 0; offset < pcm.length; offset += deltaBytes) {
-    peer.send({ type: 'conversation.item.audio_output.delta', item_id: itemId, delta: pcm.subarray(offset, offset + deltaBytes).toString('base64'), ...extra });
-  }
-  peer.send({ type: 'conversation.item.audio_output.done', item_id: itemId, ...extra });
-}
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 test('realtimeURL turns the http(s) base URL into ws(s) and keeps the /v1 path', () => {
   expect(realtimeURL('https://api.together.ai/v1', TTS, { model: 'hexgrad/Kokoro-82M', voice: undefined }).href).toBe(
@@ -271,6 +254,8 @@ test('a server that closes normally before the audio is done is reported, not ta
     closeCode: 1000,
     message: expect.stringContaining('before the audio was done'),
   });
+  // The session is over: a new turn says so instead of waiting.
+  await expect(collect(tts.speak('More.'))).rejects.toMatchObject({ name: 'RealtimeClosedError', closeCode: 1000, reason: 'session over' });
   await tts.close();
 });
 

@@ -75,6 +75,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   #committed = false;
   #appended = false;
   #itemsDone = 0;
+  #stopWaiting: (() => void) | undefined;
 
   /** @internal Created by `RealtimeTTS.speak`. */
   constructor(host: TurnHost, contextId: string, format: TtsAudioFormat, text: SpeechText, options: SpeakOptions) {
@@ -109,7 +110,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     const { signal } = this.#options;
     // Left early (a break, the signal, a local error): the server is still speaking, so cancel the context.
     let stillSpeaking = true;
-    await this.#host.begin(this, this.#queue, signal);
+    if (!(await this.#begin(signal))) return; // cancelled while it waited for a free context
     try {
       this.#startFeeding();
       for (;;) {
@@ -131,10 +132,33 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     }
   }
 
+  /**
+   * Waits for a free context; `cancel()` stops the wait too, so that a reader waiting behind a turn
+   * that is itself waiting for this one cannot deadlock. False when cancelled meanwhile.
+   */
+  async #begin(signal: AbortSignal | undefined): Promise<boolean> {
+    const wait = new AbortController();
+    const follow = () => wait.abort(signal?.reason);
+    if (signal?.aborted) follow();
+    signal?.addEventListener('abort', follow, { once: true });
+    this.#stopWaiting = () => wait.abort();
+    try {
+      await this.#host.begin(this, this.#queue, wait.signal);
+      return true;
+    } catch (error) {
+      if (this.#cancelled) return false;
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', follow);
+      this.#stopWaiting = undefined;
+    }
+  }
+
   /** Stops the turn: sends `context.cancel`, drops its queued audio, and ends its reader. */
   async cancel(): Promise<void> {
     if (this.#cancelled || this.#finished) return;
     this.#cancelled = true;
+    this.#stopWaiting?.();
     this.#queue.discard();
     this.#queue.end();
     await this.#host.finish(this.contextId, this.#started);
