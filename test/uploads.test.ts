@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
   APIConnectionError,
+  APITimeoutError,
   BadRequestError,
   TogetherAudio,
   UploadFileError,
@@ -499,6 +500,23 @@ describe('what a file part says about itself', () => {
     expect(((error as Error).cause as Error).message).toBe('microphone unplugged');
   });
 
+  it('a stream that fails with something other than an Error is named in the error, with that value as the message', async () => {
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await parseMultipart(req).catch(() => undefined);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    async function* throwingText(): AsyncGenerator<Uint8Array> {
+      yield AUDIO.subarray(0, 1000);
+      throw 'device lost';
+    }
+
+    const error = await client.transcriptions.create({ file: throwingText() }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(UploadSourceError);
+    expect((error as Error).message).toBe('Reading the upload source, an async iterable given as "file", failed: device lost');
+    expect(((error as Error).cause as Error).message).toBe('device lost');
+  });
+
   it('a value that cannot be uploaded gets a TypeError that lists what can', async () => {
     await expect(client.transcriptions.create({ file: true as never })).rejects.toThrow(
       new TypeError(
@@ -516,6 +534,18 @@ describe('what a file part says about itself', () => {
     source?.open();
     expect(() => source?.open()).toThrow(new TypeError('This upload stream was already sent once and cannot be read again.'));
   });
+});
+
+it.each<[string, () => Uploadable]>([
+  ['bytes', () => AUDIO],
+  ['a stream', () => chunksOf(AUDIO, 65536)],
+])('an upload of %s that nothing moves for its timeout is an APITimeoutError saying the upload timed out', async (_label, input) => {
+  server.route('POST /audio/transcriptions', () => undefined); // never reads, never answers
+
+  const error = await client.transcriptions.create({ file: input() }, { timeout: 200, maxRetries: 0 }).catch((e: unknown) => e);
+
+  expect((error as Error).constructor).toBe(APITimeoutError);
+  expect(error).toMatchObject({ message: 'The upload timed out: nothing was sent or received for 200 ms.', code: 'ECONNABORTED' });
 });
 
 it('an error status becomes the typed API error with the server message', async () => {
