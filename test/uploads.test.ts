@@ -10,6 +10,7 @@ import {
   APITimeoutError,
   BadRequestError,
   TogetherAudio,
+  TogetherAudioError,
   UploadFileError,
   UploadSourceError,
   type AudioTranscriptionJsonResponse,
@@ -584,7 +585,7 @@ describe('an upload that fails for good closes the files it opened', () => {
     writeFileSync(bigPath, randomBytes(16 * 1024 * 1024));
   });
 
-  it.each<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]>([
+  const failures: Array<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]> = [
     [
       'the server answers 400 and closes the connection mid-upload',
       BadRequestError,
@@ -594,7 +595,9 @@ describe('an upload that fails for good closes the files it opened', () => {
       },
     ],
     ['the connection is reset mid-upload', APIConnectionError, (res) => void res.socket?.destroy()],
-  ])('%s', async (_label, ErrorClass, fail) => {
+  ];
+
+  it.each(failures)('%s', async (_label, ErrorClass, fail) => {
     // A stream destroyed before its file finished opening closes the descriptor once it opens, so the case before may leave one for a moment.
     expect(await settledDescriptorsOn(bigPath)).toBe(0);
     server.route('POST /audio/transcriptions', (req, res) => {
@@ -606,5 +609,27 @@ describe('an upload that fails for good closes the files it opened', () => {
 
     expect((error as Error).constructor).toBe(ErrorClass);
     expect(await settledDescriptorsOn(bigPath)).toBe(0);
+  });
+
+  it.each(failures)("%s: the caller's async iterable is closed, its finally block run", async (_label, _ErrorClass, fail) => {
+    let closed = false;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) {
+          yield AUDIO.subarray(0, 65536);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    server.route('POST /audio/transcriptions', (req, res) => {
+      req.once('data', () => fail(res));
+    });
+    const noRetries = new TogetherAudio({ apiKey: 'test-key-uploads', baseURL: server.baseURL, maxRetries: 0 });
+
+    await expect(noRetries.transcriptions.create({ file: endless() })).rejects.toBeInstanceOf(TogetherAudioError);
+    for (let waited = 0; waited < 1000 && !closed; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
   });
 });
