@@ -23,6 +23,13 @@ describe.each(decoders)('%s', (_name, decode) => {
     }
   });
 
+  it('decodes silence (zero bytes, all "A"s) of every length', () => {
+    for (let length = 1; length <= 9; length++) {
+      const silence = Buffer.alloc(length);
+      expect(Buffer.from(decode(silence.toString('base64')) ?? 'refused')).toEqual(silence);
+    }
+  });
+
   it('decodes every character of the alphabet to its value', () => {
     const text = everyByteValue.toString('base64');
     expect(new Set(text.replace(/=/g, '')).size).toBe(64);
