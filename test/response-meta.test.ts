@@ -244,6 +244,14 @@ describe('responseMeta reads headers as servers and proxies send them', () => {
     expect(meta.rateLimit).toEqual({ limitTokens: 7, '1m': 3 });
   });
 
+  it('a header whose value is undefined or null, as a hand-built headers object may hold, is absent', () => {
+    expect(responseMeta({ headers: { 'x-request-id': undefined, 'cf-ray': null, 'x-ratelimit-limit': null, 'x-ratelimit-remaining': undefined } })).toEqual({
+      requestId: undefined,
+      rateLimit: {},
+      tokenLimit: {},
+    });
+  });
+
   it('a header sent twice is joined with a comma', async () => {
     server.route('GET /voices', (_req, res) => {
       res.setHeader('set-cookie', ['a=1', 'b=2']);

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
   APIConnectionError,
+  APITimeoutError,
   BadRequestError,
   TogetherAudio,
+  TogetherAudioError,
   UploadFileError,
   UploadSourceError,
   type AudioTranscriptionJsonResponse,
@@ -19,7 +21,7 @@ import {
   type Uploadable,
 } from '../src';
 import { bytesSource } from '../src/uploads';
-import { FakeTogether, parseMultipart, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
+import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
 
 /** Compile-time equality: `expectType<Exact<A, B>>(true)` fails `tsc` unless A and B are the same type. */
 type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -128,6 +130,147 @@ describe('every kind of file input arrives with its exact bytes and name', () =>
     await client.transcriptions.create({ file: input });
 
     expect(upload()).toEqual({ fields: { file: [sent] }, files: [] });
+  });
+});
+
+describe('what a stream of an upload may yield', () => {
+  /** AUDIO cut into chunks of every kind a stream may yield: each a view of only its own bytes, some empty. */
+  function mixedChunks(): unknown[] {
+    const padded = Buffer.concat([Buffer.alloc(8, 0xee), AUDIO, Buffer.alloc(8, 0xee)]);
+    const view = <T>(View: new (buffer: ArrayBufferLike, offset: number, length: number) => T, from: number, to: number, size = 1) =>
+      new View(padded.buffer, padded.byteOffset + 8 + from, (to - from) / size);
+    return [
+      'Grüße, ',
+      new Uint8Array(0),
+      AUDIO.buffer.slice(AUDIO.byteOffset, AUDIO.byteOffset + 1000),
+      view(DataView, 1000, 2000),
+      '',
+      view(Int16Array, 2000, 3000, 2),
+      view(Float64Array, 3000, 4000, 8),
+      view(Uint8ClampedArray, 4000, 5000),
+      AUDIO.subarray(5000),
+    ];
+  }
+
+  it.each<[string, () => Uploadable]>([
+    [
+      'an async iterable',
+      () =>
+        (async function* () {
+          yield* mixedChunks();
+        })() as AsyncIterable<Uint8Array>,
+    ],
+    [
+      'a ReadableStream',
+      () =>
+        new ReadableStream<unknown>({
+          start(controller) {
+            for (const chunk of mixedChunks()) controller.enqueue(chunk);
+            controller.close();
+          },
+        }) as ReadableStream<Uint8Array>,
+    ],
+  ])('%s may yield text (sent as UTF-8), ArrayBuffers and any view of bytes: exactly those bytes arrive', async (_kind, input) => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: input() });
+
+    const sent = Buffer.concat([Buffer.from('Grüße, '), AUDIO]);
+    expect(upload().files).toEqual([expect.objectContaining({ size: sent.length, sha256: sha256(sent) })]);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a number', 42, 'a number'],
+    ['null', null, 'null'],
+    ['an object', { bytes: [1, 2] }, 'an instance of Object'],
+  ])('a chunk that is %s fails the upload with an UploadSourceError saying what the stream yielded', async (_label, chunk, described) => {
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await parseMultipart(req).catch(() => undefined);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    async function* yieldingNonBytes(): AsyncGenerator<unknown> {
+      yield AUDIO.subarray(0, 1000);
+      yield chunk;
+    }
+
+    const error = await client.transcriptions.create({ file: yieldingNonBytes() as AsyncIterable<Uint8Array> }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(UploadSourceError);
+    expect((error as Error).message).toBe(
+      `Reading the upload source, an async iterable given as "file", failed: Expected bytes (a Uint8Array) or text in the stream; got ${described}.`,
+    );
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('the multipart body', () => {
+  /** Routes transcriptions to record each request's headers and raw body, and answer `{ text: 'ok' }`. */
+  function recordRaw(): Array<{ headers: IncomingHttpHeaders; body: Buffer }> {
+    const seen: Array<{ headers: IncomingHttpHeaders; body: Buffer }> = [];
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      seen.push({ headers: req.headers, body: await readBody(req) });
+      sendJson(res, 200, { text: 'ok' });
+    });
+    return seen;
+  }
+
+  it('each upload has its own random boundary, the one its content type names', async () => {
+    const seen = recordRaw();
+
+    for (let i = 0; i < 4; i++) await client.transcriptions.create({ file: AUDIO });
+
+    const boundaries = seen.map(({ headers, body }) => {
+      const [, boundary] = /^multipart\/form-data; boundary=(together-audio-[0-9a-f]{24})$/.exec(String(headers['content-type'])) ?? [];
+      expect(body.subarray(0, boundary.length + 4).toString()).toBe(`--${boundary}\r\n`);
+      expect(body.subarray(-boundary.length - 8).toString()).toBe(`\r\n--${boundary}--\r\n`);
+      return boundary;
+    });
+    expect(new Set(boundaries).size).toBe(4);
+  });
+
+  it.each<[string, () => Uploadable]>([
+    ['bytes, sent as one piece', () => AUDIO],
+    ['a file, streamed from disk', () => path.join(dir, 'Grüße "über" alles.wav')],
+  ])('the length it declares is exactly the bytes sent, text fields and names in UTF-8 included: %s', async (_label, input) => {
+    writeFileSync(path.join(dir, 'Grüße "über" alles.wav'), AUDIO);
+    const seen = recordRaw();
+
+    await client.transcriptions.create({ file: input(), prompt: 'Réunion à Zürich – 会议', language: 'de' }, { timeout: 5000 });
+
+    const [{ headers, body }] = seen;
+    expect(headers['transfer-encoding']).toBeUndefined();
+    expect(Number(headers['content-length'])).toBe(body.length);
+    expect(body.includes(AUDIO)).toBe(true);
+    expect(body.includes(Buffer.from('Réunion à Zürich – 会议'))).toBe(true);
+  });
+
+  it('a stream of unknown length is sent chunked, with no length declared', async () => {
+    const seen = recordRaw();
+
+    await client.transcriptions.create({ file: chunksOf(AUDIO, 65536) });
+
+    expect(seen[0].headers['content-length']).toBeUndefined();
+    expect(seen[0].headers['transfer-encoding']).toBe('chunked');
+    expect(seen[0].body.includes(AUDIO)).toBe(true);
+  });
+
+  it('a number or boolean a JavaScript caller gives for a text field is sent as its text', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: AUDIO, language: 7 as never, prompt: false as never });
+
+    expect(upload().fields).toEqual({ language: ['7'], prompt: ['false'] });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'null'],
+    ['an object', { text: 'hi' }, 'an instance of Object'],
+    ['a function', () => 'hi', 'a function'],
+  ])('a text field given as %s is a TypeError naming the field, and nothing is sent', async (_label, value, described) => {
+    await expect(client.transcriptions.create({ file: AUDIO, prompt: value as never })).rejects.toThrow(
+      new TypeError(`The multipart field "prompt" must be text, bytes, a Blob/File or a stream; got ${described}.`),
+    );
+    expect(server.requests).toHaveLength(0);
   });
 });
 
@@ -358,6 +501,23 @@ describe('what a file part says about itself', () => {
     expect(((error as Error).cause as Error).message).toBe('microphone unplugged');
   });
 
+  it('a stream that fails with something other than an Error is named in the error, with that value as the message', async () => {
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await parseMultipart(req).catch(() => undefined);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    async function* throwingText(): AsyncGenerator<Uint8Array> {
+      yield AUDIO.subarray(0, 1000);
+      throw 'device lost';
+    }
+
+    const error = await client.transcriptions.create({ file: throwingText() }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(UploadSourceError);
+    expect((error as Error).message).toBe('Reading the upload source, an async iterable given as "file", failed: device lost');
+    expect(((error as Error).cause as Error).message).toBe('device lost');
+  });
+
   it('a value that cannot be uploaded gets a TypeError that lists what can', async () => {
     await expect(client.transcriptions.create({ file: true as never })).rejects.toThrow(
       new TypeError(
@@ -375,6 +535,18 @@ describe('what a file part says about itself', () => {
     source?.open();
     expect(() => source?.open()).toThrow(new TypeError('This upload stream was already sent once and cannot be read again.'));
   });
+});
+
+it.each<[string, () => Uploadable]>([
+  ['bytes', () => AUDIO],
+  ['a stream', () => chunksOf(AUDIO, 65536)],
+])('an upload of %s that nothing moves for its timeout is an APITimeoutError saying the upload timed out', async (_label, input) => {
+  server.route('POST /audio/transcriptions', () => undefined); // never reads, never answers
+
+  const error = await client.transcriptions.create({ file: input() }, { timeout: 200, maxRetries: 0 }).catch((e: unknown) => e);
+
+  expect((error as Error).constructor).toBe(APITimeoutError);
+  expect(error).toMatchObject({ message: 'The upload timed out: nothing was sent or received for 200 ms.', code: 'ECONNABORTED' });
 });
 
 it('an error status becomes the typed API error with the server message', async () => {
@@ -413,7 +585,7 @@ describe('an upload that fails for good closes the files it opened', () => {
     writeFileSync(bigPath, randomBytes(16 * 1024 * 1024));
   });
 
-  it.each<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]>([
+  const failures: Array<[string, new (...args: never[]) => Error, (res: ServerResponse) => void]> = [
     [
       'the server answers 400 and closes the connection mid-upload',
       BadRequestError,
@@ -423,7 +595,9 @@ describe('an upload that fails for good closes the files it opened', () => {
       },
     ],
     ['the connection is reset mid-upload', APIConnectionError, (res) => void res.socket?.destroy()],
-  ])('%s', async (_label, ErrorClass, fail) => {
+  ];
+
+  it.each(failures)('%s', async (_label, ErrorClass, fail) => {
     // A stream destroyed before its file finished opening closes the descriptor once it opens, so the case before may leave one for a moment.
     expect(await settledDescriptorsOn(bigPath)).toBe(0);
     server.route('POST /audio/transcriptions', (req, res) => {
@@ -435,5 +609,27 @@ describe('an upload that fails for good closes the files it opened', () => {
 
     expect((error as Error).constructor).toBe(ErrorClass);
     expect(await settledDescriptorsOn(bigPath)).toBe(0);
+  });
+
+  it.each(failures)("%s: the caller's async iterable is closed, its finally block run", async (_label, _ErrorClass, fail) => {
+    let closed = false;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) {
+          yield AUDIO.subarray(0, 65536);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    server.route('POST /audio/transcriptions', (req, res) => {
+      req.once('data', () => fail(res));
+    });
+    const noRetries = new TogetherAudio({ apiKey: 'test-key-uploads', baseURL: server.baseURL, maxRetries: 0 });
+
+    await expect(noRetries.transcriptions.create({ file: endless() })).rejects.toBeInstanceOf(TogetherAudioError);
+    for (let waited = 0; waited < 1000 && !closed; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
   });
 });
