@@ -38,8 +38,11 @@ function serveBody(body: Buffer, contentType = 'audio/wav'): void {
 }
 
 /** Sends the first half of `body`, then waits for `release()` before sending the rest. */
-function serveInTwoHalves(body: Buffer): { release: () => void; closed: Promise<void> } {
+/** `halfSent`: the headers and the first half are written; `closed`: the client's connection closed. */
+function serveInTwoHalves(body: Buffer): { release: () => void; halfSent: Promise<void>; closed: Promise<void> } {
   let release!: () => void;
+  let markHalfSent!: () => void;
+  const halfSent = new Promise<void>((resolve) => (markHalfSent = resolve));
   const released = new Promise<void>((resolve) => (release = resolve));
   let markClosed!: () => void;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
@@ -47,11 +50,11 @@ function serveInTwoHalves(body: Buffer): { release: () => void; closed: Promise<
     await readJson(req);
     res.on('close', markClosed);
     res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': body.length });
-    res.write(body.subarray(0, body.length / 2));
+    res.write(body.subarray(0, body.length / 2), () => markHalfSent());
     await released;
     if (!res.destroyed) res.end(body.subarray(body.length / 2));
   });
-  return { release, closed };
+  return { release, halfSent, closed };
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
@@ -154,11 +157,13 @@ describe('speech.toFile', () => {
   });
 
   it('removes the partial file when the signal aborts mid-body, and closes the connection', async () => {
-    const { release, closed } = serveInTwoHalves(ENCODED);
+    const { release, halfSent, closed } = serveInTwoHalves(ENCODED);
     const controller = new AbortController();
     const target = tempPath('aborted.wav');
 
     const saving = client.speech.toFile(request, target, { signal: controller.signal });
+    // Mid-body: an abort before the request reached the server would test something else.
+    await halfSent;
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
 

@@ -574,8 +574,8 @@ describe('an upload that fails for good closes the files it opened', () => {
   }
 
   async function settledDescriptorsOn(file: string): Promise<number> {
-    // Closing a file is asynchronous: give it a moment, never more than a second.
-    for (let waited = 0; waited < 1000 && descriptorsOn(file) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Closing a file is asynchronous: give it a moment (on a loaded machine, up to a few seconds).
+    for (let waited = 0; waited < 5000 && descriptorsOn(file) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     return descriptorsOn(file);
   }
 
