@@ -572,7 +572,10 @@ describe('exit codes', () => {
       headersSent(); // and never ends
     });
     const { child, result } = startCli(await cli.executable(), local('speak', 'hi', '-o', 'partial.wav'), { cwd: dir, env: env() });
-    await stalled;
+    const exitedEarly = result.then(({ code, stderr }) => {
+      throw new Error(`the CLI exited (${code}) before the download started: ${stderr}`);
+    });
+    await Promise.race([stalled, exitedEarly]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(existsSync(file('partial.wav'))).toBe(true);
     child.kill('SIGINT');
