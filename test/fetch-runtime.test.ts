@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
 import { hasHttpAdapter } from '../src/transport';
+import { asBrowserPage } from './support/browser-page';
 import { FakeTogether, parseMultipart, readJson, sendJson, sha256 } from './support/fake-together';
 
 jest.mock('axios', () => jest.requireActual('axios/dist/browser/axios.cjs'));
@@ -111,5 +112,18 @@ describe('uploads on fetch', () => {
     await expect(client().transcriptions.create({ file })).resolves.toEqual({ text: 'ok' });
     expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
     expect(server.requests[0].headers['content-length']).toBeUndefined();
+  });
+
+  it('in a browser page, which cannot stream a request body over HTTP/1.1, collects a streamed file into a Blob first', async () => {
+    let upload: Awaited<ReturnType<typeof parseMultipart>> | undefined;
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      upload = await parseMultipart(req);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    const audio = Buffer.alloc(200_000, 9);
+    const page = () => new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, dangerouslyAllowBrowser: true });
+    await asBrowserPage(() => page().transcriptions.create({ file: new Blob([audio]).stream() }));
+    expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
+    expect(Number(server.requests[0].headers['content-length'])).toBeGreaterThan(audio.length);
   });
 });
