@@ -178,6 +178,14 @@ describe('speech.toFile', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses stream: true before creating the file', async () => {
+    const target = tempPath('streamed.wav');
+
+    await expect(client.speech.toFile({ ...request, stream: true }, target)).rejects.toThrow(/for stream: true use speech\.stream\(\)/);
+    expect(existsSync(target)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('creates no file when the server answers with an error', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readJson(req);
@@ -246,6 +254,18 @@ describe('speech.toWavFile', () => {
 
     await expect(client.speech.toWavFile({ ...request, response_format: 'mp3' }, target)).rejects.toThrow(TypeError);
     expect(existsSync(target)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.each(['toFile', 'toWavFile'] as const)('speech.%s without a path', (method) => {
+  it.each([
+    ['an empty path', ''],
+    ['no path', undefined],
+  ])('refuses %s with a TypeError before any I/O', async (_label, target) => {
+    const error = await client.speech[method](request, target as unknown as string).catch((caught: unknown) => caught);
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe('A file path (a non-empty string) is required.');
     expect(server.requests).toHaveLength(0);
   });
 });
