@@ -187,13 +187,17 @@ describe('bad input fails before any network I/O', () => {
     const folder = path.join(dir, 'folder.wav');
     mkdirSync(folder, { recursive: true });
 
-    await expect(client.translations.create({ file: folder })).rejects.toThrow(`Audio file ${JSON.stringify(folder)} is not a regular file (it is a directory).`);
+    await expect(client.translations.create({ file: folder })).rejects.toThrow(
+      `Audio file ${JSON.stringify(folder)} is not a regular file (it is a directory).`,
+    );
     await expect(client.transcriptions.create({ file: pathToFileURL(path.join(dir, 'gone.wav')) })).rejects.toThrow(/gone\.wav.*does not exist/);
     expect(server.requests).toHaveLength(0);
   });
 
   it('names a path that is neither a file nor a directory, and one that cannot be read, with the reason', async () => {
-    await expect(client.transcriptions.create({ file: '/dev/null' })).rejects.toThrow(new UploadFileError('Audio file "/dev/null" is not a regular file.', '/dev/null'));
+    await expect(client.transcriptions.create({ file: '/dev/null' })).rejects.toThrow(
+      new UploadFileError('Audio file "/dev/null" is not a regular file.', '/dev/null'),
+    );
     const underAFile = path.join(audioPath, 'x.wav');
     const error = await client.transcriptions.create({ file: underAFile }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UploadFileError);
