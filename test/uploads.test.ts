@@ -239,6 +239,48 @@ describe('bad input fails before any network I/O', () => {
   });
 });
 
+describe('the parameters at their edges', () => {
+  it('accepts a temperature of 1 and as few as one speaker, min_speakers equal to max_speakers', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: AUDIO, temperature: 1, diarize: true, min_speakers: 1, max_speakers: 1 });
+
+    expect(upload().fields).toEqual({ temperature: ['1'], diarize: ['true'], min_speakers: ['1'], max_speakers: ['1'] });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['parameters that are not an object', null, 'The transcription parameters must be an object.'],
+    ['a temperature below 0', { file: AUDIO, temperature: -0.1 }, 'Invalid temperature -0.1: expected a number from 0 to 1.'],
+    ['a temperature that is not a number', { file: AUDIO, temperature: '0.5' }, 'Invalid temperature "0.5": expected a number from 0 to 1.'],
+    ['a max_speakers of 0', { file: AUDIO, max_speakers: 0 }, 'Invalid max_speakers 0: expected a positive integer.'],
+    [
+      'a response_format the endpoint does not return',
+      { file: AUDIO, response_format: 'text' },
+      'Invalid response_format "text": expected one of json, verbose_json.',
+    ],
+    [
+      'a single unknown granularity',
+      { file: AUDIO, timestamp_granularities: 'char' },
+      'Invalid timestamp_granularities entry "char": expected segment or word.',
+    ],
+  ])('refuses %s with a TypeError saying what is expected', async (_label, params, message) => {
+    const error = await client.transcriptions.create(params as never).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('checks translations the same way, naming them', async () => {
+    await expect(client.translations.create(null as never)).rejects.toThrow(new TypeError('The translation parameters must be an object.'));
+    await expect(client.translations.create({ file: AUDIO, temperature: 2 })).rejects.toThrow(/Invalid temperature 2/);
+    await expect(client.translations.create({} as never)).rejects.toThrow(
+      new TypeError('The translation needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).'),
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('results typed by response_format', () => {
   it('verbose_json gives the verbose transcription type, with no cast', async () => {
     recordUploads('transcriptions', VERBOSE);
