@@ -89,6 +89,20 @@ describe('speech.create', () => {
   });
 });
 
+describe('speech request checks', () => {
+  it.each<[string, unknown, string]>([
+    ['a request that is not an object', null, 'The speech request must be an object.'],
+    ['a missing field', { ...request, model: undefined }, 'The speech request needs "model" (a non-empty string); got nothing.'],
+    ['a blank field', { ...request, input: ' ' }, 'The speech request needs "input" (a non-empty string); got " ".'],
+    ['a field that is not a string', { ...request, voice: 42 }, 'The speech request needs "voice" (a non-empty string); got 42.'],
+  ])('name %s exactly, before any I/O', async (_label, bad, message) => {
+    const error = await client.speech.create(bad as AudioSpeechRequest).catch((caught: unknown) => caught);
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('speech.createReadable', () => {
   it('hands back a Readable before the body has arrived, then yields the exact bytes', async () => {
     const { release } = serveInTwoHalves(ENCODED);
