@@ -3,6 +3,7 @@
 // for the client (jest.mock substitutes the real module, nothing is faked) and talks to a local
 // server through Node's fetch.
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
 import { hasHttpAdapter } from '../src/transport';
 import { asBrowserPage } from './support/browser-page';
@@ -42,6 +43,16 @@ it('sends requests through fetch: this axios has no http adapter', async () => {
   expect(hasHttpAdapter()).toBe(false);
   server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
   await expect(client().voices.list()).resolves.toEqual({ data: [] });
+});
+
+it('leaves compressed JSON to fetch, which decodes it', async () => {
+  const voices = { object: 'list', data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'tara' }] }] };
+  server.route('GET /voices', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    res.end(gzipSync(JSON.stringify(voices)));
+  });
+  await expect(client().voices.list()).resolves.toEqual(voices);
+  expect(server.requests[0].headers['accept-encoding']).toMatch(/gzip/);
 });
 
 describe('the timeout on fetch', () => {
