@@ -19,7 +19,7 @@ import {
   type Uploadable,
 } from '../src';
 import { bytesSource } from '../src/uploads';
-import { FakeTogether, parseMultipart, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
+import { FakeTogether, parseMultipart, readBody, sendError, sendJson, sha256, type ParsedMultipart } from './support/fake-together';
 
 /** Compile-time equality: `expectType<Exact<A, B>>(true)` fails `tsc` unless A and B are the same type. */
 type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -236,6 +236,25 @@ describe('bad input fails before any network I/O', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(message);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('the length of an upload', () => {
+  it('is sent as Content-Length when every part knows its size (a path, bytes), and the body is chunked otherwise', async () => {
+    const received: Array<[string | undefined, string | undefined, number]> = [];
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      const body = await readBody(req);
+      received.push([req.headers['content-length'], req.headers['transfer-encoding'], body.length]);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    await client.transcriptions.create({ file: audioPath });
+    await client.transcriptions.create({ file: AUDIO });
+    await client.transcriptions.create({ file: Readable.from(chunksOf(AUDIO, 65_536)) });
+    const [path, bytes, stream] = received;
+    expect(path).toEqual([String(path[2]), undefined, path[2]]);
+    expect(bytes).toEqual([String(bytes[2]), undefined, bytes[2]]);
+    expect(stream).toEqual([undefined, 'chunked', expect.any(Number)]);
+    expect(path[2]).toBeGreaterThan(AUDIO.length);
   });
 });
 
