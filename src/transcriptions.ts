@@ -64,11 +64,14 @@ export class Transcriptions {
       validateSpeakers(params);
     });
     return new APIPromise(
-      async (responseType) =>
-        (await this.audio()).audioTranscriptions(
-          { ...generatedFields(params), file: await file, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
+      async (responseType) => {
+        // The file first: it carries the outcome of the checks, which the fields must not pre-empt.
+        const upload = await file;
+        return (await this.audio()).audioTranscriptions(
+          { ...generatedFields(params), file: upload, diarize: params.diarize, minSpeakers: params.min_speakers, maxSpeakers: params.max_speakers },
           uploadConfig(options, responseType),
-        ),
+        );
+      },
       (response) => response.data as AudioTranscriptionResponse,
       options,
     );
@@ -88,7 +91,10 @@ export class Translations {
   create(params: TranslationCreateParams, options?: RequestOptions): APIPromise<AudioTranslationResponse> {
     const file = prepareUpload(params, this.platform, () => validateAudioToText('translation', params));
     return new APIPromise(
-      async (responseType) => (await this.audio()).audioTranslations({ ...generatedFields(params), file: await file }, uploadConfig(options, responseType)),
+      async (responseType) => {
+        const upload = await file;
+        return (await this.audio()).audioTranslations({ ...generatedFields(params), file: upload }, uploadConfig(options, responseType));
+      },
       (response) => response.data as AudioTranslationResponse,
       options,
     );

@@ -1,4 +1,4 @@
-import { TogetherAudio, MissingApiKeyError } from '../src';
+import { TogetherAudio, MissingApiKeyError, RealtimeTTS } from '../src';
 import { resolveBaseURL } from '../src/config';
 import { FakeTogether, sendJson } from './support/fake-together';
 import { clientInternals } from '../src/client';
@@ -32,12 +32,40 @@ describe('host and token resolution', () => {
     },
   );
 
+  it('ignores an empty or blank TOGETHER_BASE_URL', () => {
+    for (const blank of ['', '   ']) {
+      process.env.TOGETHER_BASE_URL = blank;
+      expect(new TogetherAudio({ apiKey: 'k' }).baseURL).toBe('https://api.together.ai/v1');
+    }
+  });
+
+  it('lets realtime sessions take a ws(s) base URL, and names both kinds when refusing one', async () => {
+    expect(resolveBaseURL({ baseURL: 'wss://api.together.ai/v1/' }, { websocket: true })).toBe('wss://api.together.ai/v1');
+    expect(resolveBaseURL({ baseURL: 'ws://127.0.0.1:9/v1' }, { websocket: true })).toBe('ws://127.0.0.1:9/v1');
+    expect(resolveBaseURL({ baseURL: 'https://api.together.ai/v1' }, { websocket: true })).toBe('https://api.together.ai/v1');
+    await expect(RealtimeTTS.connect({ apiKey: 'k', baseURL: 'ftp://api.together.ai/v1' })).rejects.toThrow(
+      new TypeError('Invalid baseURL "ftp://api.together.ai/v1": expected an absolute http(s) or ws(s) URL.'),
+    );
+  });
+
   it('names TOGETHER_API_KEY when no key is given, before any network I/O', async () => {
     const server = await FakeTogether.start();
     try {
       delete process.env.TOGETHER_API_KEY;
       expect(() => new TogetherAudio({ baseURL: server.baseURL })).toThrow(MissingApiKeyError);
       expect(() => new TogetherAudio({ baseURL: server.baseURL, apiKey: '  ' })).toThrow(/TOGETHER_API_KEY/);
+      process.env.TOGETHER_API_KEY = '';
+      let error: Error | undefined;
+      try {
+        new TogetherAudio({ baseURL: server.baseURL });
+      } catch (caught) {
+        error = caught as Error;
+      }
+      expect([error?.constructor, error?.name, error?.message]).toEqual([
+        MissingApiKeyError,
+        'MissingApiKeyError',
+        'No API key: pass { apiKey } to the client or set the TOGETHER_API_KEY environment variable.',
+      ]);
       expect(server.requests).toHaveLength(0);
     } finally {
       await server.close();

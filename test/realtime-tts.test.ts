@@ -241,6 +241,41 @@ test('an abrupt close mid-stream yields the audio that arrived, then RealtimeClo
   await tts.close();
 });
 
+test('writeFile removes the partial file when the connection breaks mid-turn', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    await peer.sendFlushed({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: randomBytes(4800).toString('base64') });
+    peer.socket.terminate();
+  });
+  const dir = await mkdtemp(path.join(tmpdir(), 'realtime-tts-partial-'));
+  try {
+    const tts = await connect();
+    const target = path.join(dir, 'speech.pcm');
+    await expect(tts.writeFile(target, 'A long story.', { settleMs: SETTLE_MS })).rejects.toBeInstanceOf(RealtimeClosedError);
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    await tts.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('wavStream gives an open-ended WAV header, then the PCM as it arrives', async () => {
+  const pcm = randomBytes(2400 * 2);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('input_text_buffer.commit');
+    speakItem(peer, 'tts_1', pcm, 1000);
+  });
+  const tts = await connect();
+  const bytes = await collect(tts.wavStream('Streamed.', { settleMs: SETTLE_MS }));
+  const wav = parseWav(bytes);
+  expect(wav).toEqual(expect.objectContaining({ formatTag: 1, channels: 1, sampleRate: 24000, bitsPerSample: 16 }));
+  expect(bytes.subarray(wav.dataOffset).equals(pcm)).toBe(true);
+  await fake.scriptsFinished();
+  await tts.close();
+});
+
 test('a server that closes normally before the audio is done is reported, not taken as the end', async () => {
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);

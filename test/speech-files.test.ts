@@ -92,6 +92,20 @@ describe('speech.create', () => {
   });
 });
 
+describe('speech request checks', () => {
+  it.each<[string, unknown, string]>([
+    ['a request that is not an object', null, 'The speech request must be an object.'],
+    ['a missing field', { ...request, model: undefined }, 'The speech request needs "model" (a non-empty string); got nothing.'],
+    ['a blank field', { ...request, input: ' ' }, 'The speech request needs "input" (a non-empty string); got " ".'],
+    ['a field that is not a string', { ...request, voice: 42 }, 'The speech request needs "voice" (a non-empty string); got 42.'],
+  ])('name %s exactly, before any I/O', async (_label, bad, message) => {
+    const error = await client.speech.create(bad as AudioSpeechRequest).catch((caught: unknown) => caught);
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe('speech.createReadable', () => {
   it('hands back a Readable before the body has arrived, then yields the exact bytes', async () => {
     const { release } = serveInTwoHalves(ENCODED);
@@ -183,6 +197,14 @@ describe('speech.toFile', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses stream: true before creating the file', async () => {
+    const target = tempPath('streamed.wav');
+
+    await expect(client.speech.toFile({ ...request, stream: true }, target)).rejects.toThrow(/for stream: true use speech\.stream\(\)/);
+    expect(existsSync(target)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('creates no file when the server answers with an error', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readJson(req);
@@ -251,6 +273,18 @@ describe('speech.toWavFile', () => {
 
     await expect(client.speech.toWavFile({ ...request, response_format: 'mp3' }, target)).rejects.toThrow(TypeError);
     expect(existsSync(target)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.each(['toFile', 'toWavFile'] as const)('speech.%s without a path', (method) => {
+  it.each([
+    ['an empty path', ''],
+    ['no path', undefined],
+  ])('refuses %s with a TypeError before any I/O', async (_label, target) => {
+    const error = await client.speech[method](request, target as unknown as string).catch((caught: unknown) => caught);
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe('A file path (a non-empty string) is required.');
     expect(server.requests).toHaveLength(0);
   });
 });

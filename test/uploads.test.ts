@@ -330,8 +330,22 @@ describe('bad input fails before any network I/O', () => {
     const folder = path.join(dir, 'folder.wav');
     mkdirSync(folder, { recursive: true });
 
-    await expect(client.translations.create({ file: folder })).rejects.toThrow(/folder\.wav.*is not a regular file/);
+    await expect(client.translations.create({ file: folder })).rejects.toThrow(
+      `Audio file ${JSON.stringify(folder)} is not a regular file (it is a directory).`,
+    );
     await expect(client.transcriptions.create({ file: pathToFileURL(path.join(dir, 'gone.wav')) })).rejects.toThrow(/gone\.wav.*does not exist/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('names a path that is neither a file nor a directory, and one that cannot be read, with the reason', async () => {
+    await expect(client.transcriptions.create({ file: '/dev/null' })).rejects.toThrow(
+      new UploadFileError('Audio file "/dev/null" is not a regular file.', '/dev/null'),
+    );
+    const underAFile = path.join(audioPath, 'x.wav');
+    const error = await client.transcriptions.create({ file: underAFile }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadFileError);
+    expect((error as Error).message).toBe(`Audio file ${JSON.stringify(underAFile)} cannot be read (ENOTDIR).`);
+    expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
     expect(server.requests).toHaveLength(0);
   });
 
@@ -364,6 +378,67 @@ describe('bad input fails before any network I/O', () => {
 
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('the length of an upload', () => {
+  it('is sent as Content-Length when every part knows its size (a path, bytes), and the body is chunked otherwise', async () => {
+    const received: Array<[string | undefined, string | undefined, number]> = [];
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      const body = await readBody(req);
+      received.push([req.headers['content-length'], req.headers['transfer-encoding'], body.length]);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    await client.transcriptions.create({ file: audioPath });
+    await client.transcriptions.create({ file: AUDIO });
+    await client.transcriptions.create({ file: Readable.from(chunksOf(AUDIO, 65_536)) });
+    const [path, bytes, stream] = received;
+    expect(path).toEqual([String(path[2]), undefined, path[2]]);
+    expect(bytes).toEqual([String(bytes[2]), undefined, bytes[2]]);
+    expect(stream).toEqual([undefined, 'chunked', expect.any(Number)]);
+    expect(path[2]).toBeGreaterThan(AUDIO.length);
+  });
+});
+
+describe('the parameters at their edges', () => {
+  it('accepts a temperature of 1 and as few as one speaker, min_speakers equal to max_speakers', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: AUDIO, temperature: 1, diarize: true, min_speakers: 1, max_speakers: 1 });
+
+    expect(upload().fields).toEqual({ temperature: ['1'], diarize: ['true'], min_speakers: ['1'], max_speakers: ['1'] });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['parameters that are not an object', null, 'The transcription parameters must be an object.'],
+    ['a temperature below 0', { file: AUDIO, temperature: -0.1 }, 'Invalid temperature -0.1: expected a number from 0 to 1.'],
+    ['a temperature that is not a number', { file: AUDIO, temperature: '0.5' }, 'Invalid temperature "0.5": expected a number from 0 to 1.'],
+    ['a max_speakers of 0', { file: AUDIO, max_speakers: 0 }, 'Invalid max_speakers 0: expected a positive integer.'],
+    [
+      'a response_format the endpoint does not return',
+      { file: AUDIO, response_format: 'text' },
+      'Invalid response_format "text": expected one of json, verbose_json.',
+    ],
+    [
+      'a single unknown granularity',
+      { file: AUDIO, timestamp_granularities: 'char' },
+      'Invalid timestamp_granularities entry "char": expected segment or word.',
+    ],
+  ])('refuses %s with a TypeError saying what is expected', async (_label, params, message) => {
+    const error = await client.transcriptions.create(params as never).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(TypeError);
+    expect((error as Error).message).toBe(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('checks translations the same way, naming them', async () => {
+    await expect(client.translations.create(null as never)).rejects.toThrow(new TypeError('The translation parameters must be an object.'));
+    await expect(client.translations.create({ file: AUDIO, temperature: 2 })).rejects.toThrow(/Invalid temperature 2/);
+    await expect(client.translations.create({} as never)).rejects.toThrow(
+      new TypeError('The translation needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).'),
+    );
     expect(server.requests).toHaveLength(0);
   });
 });

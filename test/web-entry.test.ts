@@ -1,4 +1,5 @@
 import { TogetherAudio as WebTogetherAudio, TogetherAudioError } from '../src/web';
+import { asBrowserPage } from './support/browser-page';
 import { FakeTogether, sendJson } from './support/fake-together';
 
 const API_KEY = 'web-entry-test-key';
@@ -9,20 +10,6 @@ beforeAll(async () => {
 });
 afterEach(() => server.reset());
 afterAll(() => server.close());
-
-/** Makes the global scope look like a browser page for the duration of `body`. */
-function asBrowserPage<T>(body: () => T): T {
-  const scope = globalThis as Record<string, unknown>;
-  const hadNavigator = 'navigator' in scope;
-  scope.window = { document: {} };
-  if (!hadNavigator) scope.navigator = { userAgent: 'test' };
-  try {
-    return body();
-  } finally {
-    delete scope.window;
-    if (!hadNavigator) delete scope.navigator;
-  }
-}
 
 describe('browser pages', () => {
   it('refuse to construct the client without dangerouslyAllowBrowser, saying the key would be visible', () => {
@@ -37,6 +24,10 @@ describe('browser pages', () => {
     expect((error as Error).message).toMatch(/API key would be visible to anyone who can open the page/);
     expect((error as Error).message).toMatch(/\{ dangerouslyAllowBrowser: true \}/);
     expect((error as Error).message).not.toContain(API_KEY);
+  });
+
+  it.each(['document', 'navigator'] as const)('are told apart from a global window without a %s, where the client is constructed as anywhere', (lacking) => {
+    expect(asBrowserPage(() => new WebTogetherAudio({ apiKey: API_KEY }), lacking)).toBeInstanceOf(WebTogetherAudio);
   });
 
   it('construct it with dangerouslyAllowBrowser: true', () => {

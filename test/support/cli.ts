@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { build, type Options } from 'tsup';
@@ -33,11 +34,18 @@ export const cliInProcess = '__stryker__' in globalThis;
  * Under Stryker, src/ is instrumented, and a mutated dynamic import reads
  * `import(mutantActive ? "" : './http-stack.js')`: esbuild resolves both branches and fails the
  * build on "". Left external, the mutant fails when it runs, as it would in the library.
+ * In the initial run the specifier also counts its coverage, `(stryCov_x("1"), './http-stack.js')`,
+ * which esbuild cannot resolve, so it would leave the import to a module the bundle lacks: the
+ * coverage call is dropped from relative specifiers (the child's coverage is not seen anyway).
  */
 const emptySpecifiers: Plugin = {
   name: 'stryker-empty-specifiers',
   setup(build) {
     build.onResolve({ filter: /^$/ }, () => ({ path: '', external: true }));
+    build.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async ({ path: file }) => ({
+      contents: (await readFile(file, 'utf8')).replace(/\(stryCov_\w+\([^()]*\), ((["'])\.{1,2}\/[^"']*\2)\)/g, '$1'),
+      loader: 'ts',
+    }));
   },
 };
 

@@ -1,0 +1,140 @@
+// The runtime-neutral client where axios has no http adapter, as in browsers and workers: bundlers
+// give them axios's browser build, whose only network adapter is fetch. This file loads that build
+// for the client (jest.mock substitutes the real module, nothing is faked) and talks to a local
+// server through Node's fetch.
+import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
+import { hasHttpAdapter } from '../src/transport';
+import { asBrowserPage } from './support/browser-page';
+import { FakeTogether, parseMultipart, readJson, sendJson, sha256 } from './support/fake-together';
+
+jest.mock('axios', () => jest.requireActual('axios/dist/browser/axios.cjs'));
+
+const API_KEY = 'test-key-fetch-runtime';
+const request: AudioSpeechRequest = { model: 'cartesia/sonic', input: 'Hello', voice: 'friendly sidekick', response_format: 'mp3' };
+let server: FakeTogether;
+
+beforeAll(async () => {
+  server = await FakeTogether.start();
+});
+afterEach(() => server.reset());
+afterAll(() => server.close());
+
+const client = (options: { timeout?: number; maxRetries?: number } = {}) =>
+  new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, initialRetryDelay: 1, ...options });
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends the headers at once, then `chunks` one every `gapMs`. */
+function trickle(chunks: Buffer[], gapMs: number) {
+  return async (req: Parameters<Parameters<FakeTogether['route']>[1]>[0], res: ServerResponse) => {
+    await readJson(req);
+    res.writeHead(200, { 'content-type': 'audio/mpeg' });
+    for (const chunk of chunks) {
+      await delay(gapMs);
+      res.write(chunk);
+    }
+    res.end();
+  };
+}
+
+it('sends requests through fetch: this axios has no http adapter', async () => {
+  expect(hasHttpAdapter()).toBe(false);
+  server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+  await expect(client().voices.list()).resolves.toEqual({ data: [] });
+});
+
+it('leaves compressed JSON to fetch, which decodes it', async () => {
+  const voices = { object: 'list', data: [{ model: 'cartesia/sonic', voices: [{ id: 'v1', name: 'tara' }] }] };
+  server.route('GET /voices', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    res.end(gzipSync(JSON.stringify(voices)));
+  });
+  await expect(client().voices.list()).resolves.toEqual(voices);
+  expect(server.requests[0].headers['accept-encoding']).toMatch(/gzip/);
+});
+
+describe('the timeout on fetch', () => {
+  it('bounds the wait for the headers, not the whole body: speech that takes longer than it arrives whole', async () => {
+    const chunks = [1, 2, 3, 4, 5, 6].map((n) => Buffer.alloc(100, n));
+    server.route('POST /audio/speech', trickle(chunks, 120));
+    const audio = await client({ timeout: 400 }).speech.create(request);
+    expect(Buffer.from(audio)).toEqual(Buffer.concat(chunks));
+  });
+
+  it('is an APITimeoutError when the headers do not come in time, and a retry is timed the same', async () => {
+    server.route('POST /audio/speech', () => undefined); // never answers
+    const started = Date.now();
+    const error = await client({ timeout: 150, maxRetries: 1 })
+      .speech.create(request)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APITimeoutError);
+    expect((error as Error).message).toBe('The request timed out after 150 ms without a response.');
+    expect(server.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("a caller's abort while waiting for the headers is an APIUserAbortError, not a timeout", async () => {
+    server.route('POST /audio/speech', () => undefined);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await client({ timeout: 10_000 })
+      .speech.create(request, { signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+  });
+
+  it('sends nothing for a signal that is already aborted', async () => {
+    const error = await client({ timeout: 10_000 })
+      .speech.create(request, { signal: AbortSignal.abort() })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("leaves no listener on the caller's signal once the request is done", async () => {
+    server.route('POST /audio/speech', trickle([Buffer.from('mp3')], 0));
+    const controller = new AbortController();
+    let listeners = 0;
+    const { addEventListener, removeEventListener } = controller.signal;
+    controller.signal.addEventListener = function (...args: Parameters<typeof addEventListener>) {
+      listeners += 1;
+      return addEventListener.apply(this, args);
+    };
+    controller.signal.removeEventListener = function (...args: Parameters<typeof removeEventListener>) {
+      listeners -= 1;
+      return removeEventListener.apply(this, args);
+    };
+    await client({ timeout: 10_000 }).speech.create(request, { signal: controller.signal });
+    expect(listeners).toBe(0);
+  });
+});
+
+describe('uploads on fetch', () => {
+  it('streams a ReadableStream file as a ReadableStream body, byte for byte', async () => {
+    let upload: Awaited<ReturnType<typeof parseMultipart>> | undefined;
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      upload = await parseMultipart(req);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    const audio = Buffer.alloc(200_000, 7);
+    const file = new Blob([audio]).stream();
+    await expect(client().transcriptions.create({ file })).resolves.toEqual({ text: 'ok' });
+    expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
+    expect(server.requests[0].headers['content-length']).toBeUndefined();
+  });
+
+  it('in a browser page, which cannot stream a request body over HTTP/1.1, collects a streamed file into a Blob first', async () => {
+    let upload: Awaited<ReturnType<typeof parseMultipart>> | undefined;
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      upload = await parseMultipart(req);
+      sendJson(res, 200, { text: 'ok' });
+    });
+    const audio = Buffer.alloc(200_000, 9);
+    const page = () => new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, dangerouslyAllowBrowser: true });
+    await asBrowserPage(() => page().transcriptions.create({ file: new Blob([audio]).stream() }));
+    expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
+    expect(Number(server.requests[0].headers['content-length'])).toBeGreaterThan(audio.length);
+  });
+});
