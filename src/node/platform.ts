@@ -30,12 +30,16 @@ export const nodePlatform: Platform = {
 };
 
 /**
- * Node's native decoder. It skips characters that are not base64 instead of failing, which would
- * show as missing bytes, so the length is checked (cheaper than a regex over the text).
+ * Node's native decoder, held to the portable decoder's rules (src/bytes.ts). Buffer skips
+ * characters that are not base64, which shows as missing bytes, so the length is checked (cheaper
+ * than a regex over the text); it also takes base64url's `-` and `_`, and lengths and padding that
+ * are not base64.
  */
 function decodeBase64(text: string): Uint8Array | undefined {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const digits = text.length - padding;
+  if (digits % 4 === 1 || (padding > 0 && text.length % 4 !== 0) || text.includes('-') || text.includes('_')) return undefined;
   const bytes = Buffer.from(text, 'base64');
-  const digits = text.length - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
   return bytes.length === Math.floor((digits * 3) / 4) ? bytes : undefined;
 }
 
