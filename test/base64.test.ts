@@ -38,7 +38,6 @@ describe.each(decoders)('%s', (_name, decode) => {
 });
 
 describe.each(decoders)('%s refuses text that is not base64 with undefined (the same texts in every runtime):', (_name, decode) => {
-
   it.each([
     ['one character over a whole group', 'AAAAA'],
     ['a single character', 'A'],
