@@ -1,5 +1,6 @@
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { removePartialFile } from './node/partial-file';
 import { wavHeader, type PcmFormat } from './pcm-format';
 
 export * from './pcm-format';
@@ -35,7 +36,7 @@ export async function writeWavFile(path: string, source: AsyncIterable<Uint8Arra
     await file.write(wavHeader(format, dataLength), 0, placeholder.length, 0);
   } catch (error) {
     await file.close();
-    await rm(path, { force: true });
+    await removePartialFile(path);
     throw error;
   }
   await file.close();

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -286,6 +287,25 @@ describe.each(['toFile', 'toWavFile'] as const)('speech.%s without a path', (met
     expect((error as Error).constructor).toBe(TypeError);
     expect((error as Error).message).toBe('A file path (a non-empty string) is required.');
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe.each(['toFile', 'toWavFile'] as const)('speech.%s to a path that is not a regular file', (method) => {
+  it('leaves a named pipe in place when the call fails: only a partial regular file is removed', async () => {
+    const fifo = tempPath('speech.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = readAll(createReadStream(fifo));
+    // toFile opens its file before the request; toWavFile once the stream has started.
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      if (method === 'toFile') return sendError(res, 400, 'unknown voice');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', model: 'm', b64: 'AAAA' } })}\n\n`);
+    });
+
+    await expect(client.speech[method](request, fifo)).rejects.toBeInstanceOf(method === 'toFile' ? BadRequestError : StreamError);
+    await reader;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 });
 

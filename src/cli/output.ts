@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { lstat, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { removePartialFile } from '../node/partial-file';
 import { BadInputError } from './exit-codes';
 import type { Io } from './command';
 
@@ -51,8 +51,7 @@ export async function writeOut(source: AsyncIterable<Uint8Array> | Iterable<Uint
 export async function discard(sink: Sink): Promise<void> {
   if (sink.destination.kind !== 'file') return;
   (sink.stream as NodeJS.WritableStream & { destroy(): void }).destroy();
-  // -o may name /dev/null, a named pipe or a symlink: those are not a partial file of ours.
-  if ((await lstat(sink.destination.path).catch(() => undefined))?.isFile()) await rm(sink.destination.path);
+  await removePartialFile(sink.destination.path);
 }
 
 /** Text output, to a file or stdout. */

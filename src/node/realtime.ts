@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RealtimeEndpoint } from '../realtime/connection';
 import { RealtimeTTS, type RealtimeTTSOptions, type RealtimeTTSSessionOptions } from '../realtime/tts';
 import type { SpeakOptions, SpeechText } from '../realtime/tts-turn';
 import { wavStream, writeWavFile } from '../wav';
+import { removePartialFile } from './partial-file';
 
 /** A realtime text-to-speech session with Node's file and stream helpers. */
 export class NodeRealtimeTTS extends RealtimeTTS {
@@ -44,7 +44,7 @@ export class NodeRealtimeTTS extends RealtimeTTS {
     try {
       await pipeline(Readable.from(counted()), createWriteStream(path));
     } catch (error) {
-      await rm(path, { force: true });
+      await removePartialFile(path);
       throw error;
     }
     return { path, bytes };

@@ -1,5 +1,4 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +7,7 @@ import type { APIPromise } from '../api-promise';
 import type { RequestOptions } from '../request-options';
 import { Speech, unstreamed, type SpeechStream, type SpeechStreamOptions } from '../speech';
 import { wavStream, writeWavFile } from '../wav';
+import { removePartialFile } from './partial-file';
 
 export interface SavedFile {
   path: string;
@@ -59,7 +59,7 @@ export class NodeSpeech extends Speech {
       await pipeline(body, file);
     } catch (error) {
       file.destroy();
-      await rm(path, { force: true });
+      await removePartialFile(path);
       throw error;
     }
     return { path, bytes: file.bytesWritten };
