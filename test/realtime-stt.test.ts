@@ -907,7 +907,7 @@ describe('what a reconnect replays', () => {
     }
     expect(seen).toEqual([
       'reconnecting',
-      { type: 'gap', droppedBytes: 32002, droppedMs: expect.closeTo(1000.0625) },
+      { type: 'gap', droppedBytes: 32002, droppedMs: 1000.0625 },
       { type: 'reconnected', attempt: 1, replayedBytes: 32002 },
       'conversation.item.input_audio_transcription.completed',
       'reconnecting',

@@ -442,7 +442,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
         const replay = this.#replay!;
         if (replay.missingBytes > 0) {
           const droppedBytes = replay.missingBytes;
-          this.#queue.push({ type: 'gap', droppedBytes, droppedMs: (droppedBytes / BYTES_PER_SECOND) * 1000 }, 0);
+          this.#queue.push({ type: 'gap', droppedBytes, droppedMs: (droppedBytes * 1000) / BYTES_PER_SECOND }, 0);
           replay.skipMissing();
         }
         const replayedBytes = await this.#replayAudio();
