@@ -6,9 +6,7 @@
 const path = require('node:path');
 const base = /** @type {any} */ (require('./jest.config.js'));
 
-// fetch-runtime swaps in axios's browser build with jest.mock, which cannot reach the http-stack
-// that preload.cjs loads (with the Node build) before any test: under Stryker it would fail.
-const slow = ['load', 'upload-memory', 'realtime-examples', 'demo', 'fetch-runtime'].map((name) => `/test/${name}\\.test\\.ts$`);
+const slow = ['load', 'upload-memory', 'realtime-examples', 'demo'].map((name) => `/test/${name}\\.test\\.ts$`);
 
 const support = (name) => path.join(__dirname, 'test', 'support', 'mutation', name);
 

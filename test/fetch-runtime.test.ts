@@ -1,10 +1,15 @@
-// The runtime-neutral client where axios has no http adapter, as in browsers and workers: bundlers
-// give them axios's browser build, whose only network adapter is fetch. This file loads that build
-// for the client (jest.mock substitutes the real module, nothing is faked) and talks to a local
-// server through Node's fetch.
+/**
+ * The runtime-neutral client where axios has no http adapter, as in browsers and workers: bundlers
+ * give them axios's browser build, whose only network adapter is fetch. This file loads that build
+ * for the client (jest.mock substitutes the real module, nothing is faked) and talks to a local
+ * server through Node's fetch.
+ *
+ * @loads-http-stack With that build, before any test: see test/support/mutation/preload.cjs.
+ */
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
+import '../src/http-stack';
 import { hasHttpAdapter } from '../src/transport';
 import { asBrowserPage } from './support/browser-page';
 import { FakeTogether, parseMultipart, readJson, sendJson, sha256 } from './support/fake-together';

@@ -21,6 +21,7 @@ module.exports = class MutationEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
     this.testPath = context.testPath;
+    this.global.__testLoadsHttpStack = 'loads-http-stack' in context.docblockPragmas;
     this.names = [];
   }
 
