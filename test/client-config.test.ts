@@ -23,6 +23,10 @@ describe('host and token resolution', () => {
     expect(new TogetherAudio({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/opt' }).baseURL).toBe('http://127.0.0.1:9/opt');
   });
 
+  it('drops every trailing slash of the base URL, so that paths join with one', () => {
+    expect(new TogetherAudio({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1///' }).baseURL).toBe('http://127.0.0.1:9/v1');
+  });
+
   it.each(['api.together.ai', 'ftp://api.together.ai/v1', 'wss://api.together.ai/v1', 'file:///v1'])(
     'refuses the base URL %s, which is not an absolute http(s) URL, at construction',
     (baseURL) => {

@@ -441,7 +441,7 @@ test('every documented setting goes in the query at connect and in tts_session.u
   await tts.close();
 });
 
-test('the audio format flows to the WAV header; an encoded format is saved as is by writeFile and refused by writeWav', async () => {
+test('the audio format flows to the WAV header; an encoded format is saved as is by writeFile and refused by writeWav and wavStream', async () => {
   const pcm = randomBytes(1600 * 2);
   const mp3 = Buffer.concat([Buffer.from('ID3'), randomBytes(5000)]);
   fake.onSession(TTS, async (peer) => {
@@ -462,6 +462,7 @@ test('the audio format flows to the WAV header; an encoded format is saved as is
 
     await tts.updateSession({ response_format: 'mp3' });
     expect(() => tts.writeWav(path.join(dir, 'no.wav'), 'Hi.')).toThrow(/writeWav needs response_format "pcm".*"mp3".*writeFile/);
+    expect(() => tts.wavStream('Hi.')).toThrow(/^wavStream needs response_format "pcm".*"mp3".*writeFile/);
     const saved = await tts.writeFile(path.join(dir, 'speech.mp3'), 'Encoded.', { settleMs: SETTLE_MS });
     expect((await readFile(saved.path)).equals(mp3)).toBe(true);
     expect(saved.bytes).toBe(mp3.length);
