@@ -2,7 +2,8 @@
 // runner does not do, both of which leave every mutant's result as it would be without them.
 // - In the initial run, each test's full name is appended to the test index (test-index.cjs).
 // - In a mutant run, once a test has failed, the mutant is killed: the tests after it in this
-//   process are skipped instead of run (jest's own `bail` counts files, and Stryker turns it off).
+//   process are skipped instead of run, with their hooks (jest's own `bail` counts files, and
+//   Stryker turns it off).
 const { appendFileSync } = require('node:fs');
 const { TestEnvironment } = require('jest-environment-node');
 const { ACTIVE_MUTANT, INDEX_FILE } = require('./test-index.cjs');
@@ -32,7 +33,20 @@ module.exports = class MutationEnvironment extends TestEnvironment {
       if (event.name === 'run_finish') appendFileSync(INDEX_FILE, `${JSON.stringify({ file: this.testPath, names: this.names })}\n`);
       return;
     }
-    if (event.name === 'test_start' && killed === mutant) event.test.mode = 'skip';
-    if (event.name === 'test_done' && event.test.errors.length > 0) killed = mutant;
+    if (killed !== mutant) {
+      if (event.name === 'test_done' && event.test.errors.length > 0) killed = mutant;
+      return;
+    }
+    // Skipped from a describe block's start, its tests also skip its beforeAll and afterAll hooks
+    // (servers started for nothing): jest-circus runs hooks only for blocks with a test to run.
+    if (event.name === 'run_describe_start') skipAll(event.describeBlock);
+    if (event.name === 'test_start') event.test.mode = 'skip';
   }
 };
+
+function skipAll(block) {
+  for (const child of block.children) {
+    if (child.type === 'describeBlock') skipAll(child);
+    else child.mode = 'skip';
+  }
+}
