@@ -11,8 +11,9 @@ import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
 import { lazyCli, runCli, runInTerminal, shellQuote, type CliResult } from './support/cli';
 import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
-import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { FakeRealtime } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
+import { transcriptionSessionCreated } from './support/realtime-session';
 
 jest.setTimeout(60_000);
 
@@ -455,8 +456,6 @@ describe('listen', () => {
     });
     afterEach(() => realtime.close());
 
-    const sessionCreated = (peer: ServerPeer) =>
-      peer.send({ type: 'session.created', session: { id: 'sess_cli', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
     const listen = (...args: string[]) => run(['listen', 'turn.raw', '--no-vad', '--base-url', realtime.baseURL, ...args]);
 
     test('an error event exits with the code of its kind: bad input, auth, rate limit or server', async () => {
@@ -470,7 +469,7 @@ describe('listen', () => {
       ];
       for (const [error, code] of cases) {
         realtime.onSession('/realtime', (peer) => {
-          sessionCreated(peer);
+          transcriptionSessionCreated(peer);
           peer.send({ type: 'error', error: { message: 'The session failed', param: null, ...error } });
         });
         const result = await listen();
@@ -480,11 +479,11 @@ describe('listen', () => {
 
     test('a malformed event is a server failure (6); no transcript within --timeout of the end is a timeout (7)', async () => {
       realtime.onSession('/realtime', (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         peer.socket.send('this is not JSON');
       });
       expect((await listen()).code).toBe(6);
-      realtime.onSession('/realtime', (peer) => sessionCreated(peer));
+      realtime.onSession('/realtime', (peer) => transcriptionSessionCreated(peer));
       const silent = await listen('--timeout', '0.3');
       expect([silent.code, silent.stderr]).toEqual([7, 'together-audio: No transcript arrived within 0.3 s of the end of the audio.\n']);
     });
@@ -493,7 +492,7 @@ describe('listen', () => {
       const opened: Array<[string | null, string | null]> = [];
       realtime.onSession('/realtime', async (peer) => {
         opened.push([peer.url.searchParams.get('model'), peer.url.searchParams.get('turn_detection')]);
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         await peer.until('input_audio_buffer.commit');
         peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'Done.' });
       });
@@ -509,7 +508,7 @@ describe('listen', () => {
       const transcript = (text: string) => ({ type: 'conversation.item.input_audio_transcription.completed', item_id: text, transcript: text });
       let waited!: Promise<number>;
       realtime.onSession('/realtime', async (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         await peer.until('input_audio_buffer.append');
         peer.send(transcript('An earlier turn.'));
         await peer.until('input_audio_buffer.commit');
@@ -529,7 +528,7 @@ describe('listen', () => {
       const ctrlC = new AbortController();
       let closed!: Promise<{ code: number }>;
       realtime.onSession('/realtime', async (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         closed = peer.closed;
         await peer.until('input_audio_buffer.commit');
         ctrlC.abort();

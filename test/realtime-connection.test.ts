@@ -16,7 +16,7 @@ import {
   realtimeURL,
 } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
-import { recordTimers, rejection, useFakeRealtime, waitingSend, within } from './support/realtime-session';
+import { recordTimers, rejection, transcriptionSessionCreated, useFakeRealtime, waitingSend, within } from './support/realtime-session';
 
 // What the realtime connection itself guarantees, whatever the session on top: the server's first
 // event must be session.created, every event must be a JSON object with a string `type`, a send
@@ -26,10 +26,6 @@ import { recordTimers, rejection, useFakeRealtime, waitingSend, within } from '.
 const STT = '/realtime';
 const TTS = '/audio/speech/websocket';
 const { fake, transcription: connect, tts: connectTts } = useFakeRealtime();
-
-function sessionCreated(peer: ServerPeer): void {
-  peer.send({ type: 'session.created', session: { id: 'sess_conn', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
-}
 
 async function firstFailure(session: RealtimeTranscription | RealtimeTTS): Promise<unknown> {
   try {
@@ -76,7 +72,7 @@ describe('the websocket URL', () => {
   });
 
   it('connects over a ws: base URL with trailing slashes', async () => {
-    fake.onSession(STT, sessionCreated);
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect({ baseURL: `${fake.baseURL.replace(/^http:/, 'ws:')}//` });
     expect(fake.upgrades.map((upgrade) => upgrade.url.pathname)).toEqual(['/v1/realtime']);
     await stt.close();
@@ -144,10 +140,10 @@ describe('waiting for session.created', () => {
   it('connects when session.created comes a while after the upgrade', async () => {
     fake.onSession(STT, async (peer) => {
       await delay(50);
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
     });
     const stt = await within(3000, 'connect', connect());
-    expect(stt.session.id).toBe('sess_conn');
+    expect(stt.session.id).toBe('sess_stt');
     await stt.close();
   });
 
@@ -174,7 +170,7 @@ describe('waiting for session.created', () => {
   it('a session that opened leaves no listener on the signal, and aborting it later changes nothing', async () => {
     fake.onSession(STT, async (peer) => {
       await delay(50);
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.until('input_audio_buffer.commit');
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'after the abort' });
     });
@@ -222,7 +218,7 @@ describe('events during the session', () => {
     ['a message that is not JSON', '{"type": "conversation.item', 'The server sent a realtime message that is not a JSON event.'],
   ])('%s fails the session with RealtimeProtocolError', async (_label, message, expected) => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.send(message);
     });
     const stt = await connect();
@@ -234,7 +230,7 @@ describe('events during the session', () => {
 
   it('a binary frame fails the session with RealtimeProtocolError, even one holding a JSON event', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.send(Buffer.from('{"type":"x"}'), { binary: true });
     });
     const stt = await connect();
@@ -248,7 +244,7 @@ describe('events during the session', () => {
 describe('the end of the session', () => {
   it('a server close other than 1000 fails the session with RealtimeClosedError naming its code and reason', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(1011, 'overloaded');
     });
     const stt = await connect();
@@ -260,7 +256,7 @@ describe('the end of the session', () => {
 
   it("a send after the server's close frame, before the socket has closed, is refused as RealtimeClosedError, not sent into the void", async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       // The last event and the close frame in one packet: the client reads both before it can react.
       peer.tcp.cork();
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'last words' });
@@ -281,7 +277,7 @@ describe('the end of the session', () => {
 
   it("after a normal server close (1000) the events end, and a send reports the server's close code and reason", async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(1000, 'bye');
     });
     const stt = await connect();
@@ -294,7 +290,7 @@ describe('the end of the session', () => {
 
   it('a send after the session failed is rejected with the error that failed it', async () => {
     fake.onSession(TTS, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.send('{"type": "broken');
     });
     const tts = await connectTts();
@@ -306,7 +302,7 @@ describe('the end of the session', () => {
 
   it("close() after the server has ended the session changes nothing: a send still reports the server's close", async () => {
     fake.onSession(TTS, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(1000, 'bye');
     });
     const tts = await connectTts();
@@ -319,7 +315,7 @@ describe('the end of the session', () => {
 
   it('close() against a peer that never answers the close frame ends the session as requested, without an error', async () => {
     fake.onSession(TTS, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.pause(); // never reads, so never answers, the close frame
     });
     const tts = await connectTts({ closeTimeoutMs: 100 });
@@ -337,7 +333,7 @@ describe('the end of the session', () => {
       STT,
       (peer) => {
         closed = peer.closed;
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         flood(peer, 1000);
       },
       { record: false },
@@ -351,7 +347,7 @@ describe('the end of the session', () => {
   it('events that arrive after close() are discarded, not queued for a reader', async () => {
     const total = 2000;
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       flood(peer, total);
     });
     const stt = await connect({ maxQueuedBytes: 16 * 1024 });
@@ -364,7 +360,7 @@ describe('the end of the session', () => {
   });
 
   it('a close the server answers leaves no timer behind: no ping interval, no close grace timer', async () => {
-    fake.onSession(STT, sessionCreated);
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const timers = recordTimers();
     try {
       const stt = await connect({ closeTimeoutMs: 60_000, pingIntervalMs: 60_000 });
@@ -378,7 +374,7 @@ describe('the end of the session', () => {
 
   it('a session the server drops leaves no timer behind', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.terminate();
     });
     const timers = recordTimers();
@@ -399,7 +395,7 @@ describe('sends waiting for the socket to drain', () => {
     fake.onSession(
       STT,
       async (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         // A server that reads nothing: the client's socket fills up and its sends must wait.
         peer.socket.pause();
         await dropped;
@@ -423,7 +419,7 @@ describe('sends waiting for the socket to drain', () => {
     fake.onSession(
       STT,
       (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         peer.socket.pause();
       },
       { record: false },
@@ -451,7 +447,7 @@ describe('liveness pings', () => {
     let pings: { count: number } | undefined;
     fake.onSession(STT, (peer) => {
       pings = countPings(peer);
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
     });
     const stt = await connect({ pingIntervalMs: 0 });
     await delay(100);
@@ -463,7 +459,7 @@ describe('liveness pings', () => {
     let pings: { count: number } | undefined;
     fake.onSession(STT, async (peer) => {
       pings = countPings(peer);
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.until('input_audio_buffer.commit');
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'still here' });
     });
@@ -482,7 +478,7 @@ describe('liveness pings', () => {
   it('a slow reader is not taken for a dead peer: no pings while reading is paused', async () => {
     const total = 1000;
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       flood(peer, total);
     });
     const stt = await connect({ maxQueuedBytes: 16 * 1024, pingIntervalMs: 20, pongTimeoutMs: 250 });
@@ -500,7 +496,7 @@ describe('liveness pings', () => {
     const silent = useFakeRealtime({ autoPong: false });
 
     it('the session ends with RealtimeKeepaliveError naming pongTimeoutMs', async () => {
-      silent.fake.onSession(STT, sessionCreated);
+      silent.fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
       const stt = await silent.transcription({ pingIntervalMs: 20, pongTimeoutMs: 50 });
       const error = await within(3000, 'events()', firstFailure(stt));
       expect((error as Error).constructor).toBe(RealtimeKeepaliveError);
@@ -513,7 +509,7 @@ describe('liveness pings', () => {
 describe('over a platform WebSocket, which can neither pause reading nor ping', () => {
   it('pings are off, and with highWaterMark 0 a send the socket has already written out resolves', async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.until('input_audio_buffer.commit');
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'platform' });
     });
@@ -531,7 +527,7 @@ describe('over a platform WebSocket, which can neither pause reading nor ping', 
 
   it('a reader behind by less than maxQueuedBytes is fine', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       flood(peer, 12); // 12 KiB: over half of maxQueuedBytes, under all of it
     });
     const stt = await connect({ ...platform, maxQueuedBytes: 16 * 1024 });
@@ -550,7 +546,7 @@ describe('over a platform WebSocket, which can neither pause reading nor ping', 
     let closed: Promise<{ code: number }> | undefined;
     fake.onSession(STT, (peer) => {
       closed = peer.closed;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       flood(peer, 64);
     });
     const stt = await connect({ ...platform, maxQueuedBytes: 16 * 1024 });

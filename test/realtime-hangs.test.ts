@@ -1,7 +1,7 @@
 import { APITimeoutError, APIUserAbortError, AuthenticationError, RealtimeKeepaliveError, RealtimeTranscription, RealtimeTTS } from '../src';
-import { FakeRealtime, type ServerPeer } from './support/fake-realtime';
+import { FakeRealtime } from './support/fake-realtime';
 import type { RealtimePath } from './support/realtime-protocol';
-import { within } from './support/realtime-session';
+import { transcriptionSessionCreated, within } from './support/realtime-session';
 
 // Every way a realtime session used to hang, on both endpoints. Each test bounds the wait itself, so a
 // hang fails with a message instead of the suite's timeout.
@@ -22,10 +22,6 @@ const endpoints: Array<[string, RealtimePath, (options: Options) => Promise<Sess
   ['tts', TTS, (options) => RealtimeTTS.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options })],
   ['transcription', STT, (options) => RealtimeTranscription.connect({ apiKey: fake.apiKey, baseURL: fake.baseURL, ...options })],
 ];
-
-function sessionCreated(peer: ServerPeer): void {
-  peer.send({ type: 'session.created', session: { id: 'sess_1', object: 'realtime.session', modalities: ['audio'] } });
-}
 
 describe.each(endpoints)('%s', (_name, path, connect) => {
   beforeEach(async () => {
@@ -70,7 +66,7 @@ describe.each(endpoints)('%s', (_name, path, connect) => {
 
   test('close() settles quickly while the app has stopped reading a flood of events', async () => {
     fake.onSession(path, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       const delta = path === TTS
         ? { type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: Buffer.alloc(48000).toString('base64') }
         : { type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'x'.repeat(48000) };
@@ -83,7 +79,7 @@ describe.each(endpoints)('%s', (_name, path, connect) => {
 
   test('close() settles within its grace period against a peer that never answers the close frame', async () => {
     fake.onSession(path, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.pause(); // never reads, so never answers, the close frame
     });
     const session = await connect({ closeTimeoutMs: 200 });
@@ -93,7 +89,7 @@ describe.each(endpoints)('%s', (_name, path, connect) => {
   test('a peer that stops answering pings ends the session with RealtimeKeepaliveError', async () => {
     await fake.close();
     fake = await FakeRealtime.start({ autoPong: false });
-    fake.onSession(path, (peer) => sessionCreated(peer));
+    fake.onSession(path, (peer) => transcriptionSessionCreated(peer));
     const session = await connect({ pingIntervalMs: 100, pongTimeoutMs: 200 });
     const failure = await within(5000, 'events()', (async () => {
       for await (const _event of session.events()) {

@@ -17,15 +17,11 @@ import {
   type ServerVadTurnDetection,
 } from '../src';
 import { errorData, type ServerPeer } from './support/fake-realtime';
-import { rejection, useFakeRealtime, within } from './support/realtime-session';
+import { rejection, transcriptionSessionCreated, useFakeRealtime, within } from './support/realtime-session';
 import type { ClientMessage } from './support/realtime-protocol';
 
 const STT = '/realtime';
 const { fake, transcription: connect } = useFakeRealtime();
-
-function sessionCreated(peer: ServerPeer): void {
-  peer.send({ type: 'session.created', session: { id: 'sess_stt', object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
-}
 
 /** Reads appends until a commit and returns the decoded audio and the size of each append. */
 async function audioUntilCommit(peer: ServerPeer): Promise<{ audio: Buffer; sizes: number[] }> {
@@ -49,7 +45,7 @@ function sha256(bytes: Buffer): string {
 test('connects with model, input_audio_format and VAD off in the query, the OpenAI-Beta header, and transcribes appended Buffers byte for byte', async () => {
   const audio = randomBytes(16000 * 2);
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     const received = await audioUntilCommit(peer);
     transcribed(peer, `heard ${sha256(received.audio)}`);
   });
@@ -80,7 +76,7 @@ test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream
   const audio = randomBytes(50001 * 2);
   let sizes: number[] = [];
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     const received = await audioUntilCommit(peer);
     sizes = received.sizes;
     transcribed(peer, sha256(received.audio));
@@ -103,7 +99,7 @@ test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream
 test('server VAD settings go in the upgrade query; later changes, language and prompt go out as transcription_session.updated', async () => {
   const vad: ServerVadTurnDetection = { type: 'server_vad', threshold: 0.2, min_silence_duration_ms: 2000, min_speech_duration_ms: 250, max_speech_duration_s: 7.5, speech_pad_ms: 100 };
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi, Frau Müller.' } });
     expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: { ...vad, threshold: 0.5 } } });
     expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: null } });
@@ -136,7 +132,7 @@ test('a slow server makes appending wait: bufferedAmount stays under the high-wa
   fake.onSession(
     STT,
     async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.pause();
       await serverMayRead;
       peer.socket.resume();
@@ -194,7 +190,7 @@ test('a slow server makes appending wait: bufferedAmount stays under the high-wa
 
 test('a failed event is thrown as RealtimeError with code, type and param', async () => {
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     await peer.until('input_audio_buffer.commit');
     peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Unsupported audio', type: 'invalid_request_error', param: 'audio', code: 'unsupported_audio' } });
   });
@@ -224,7 +220,7 @@ test('refused upgrades: 401 for a wrong key and 400 for an unavailable model sur
 
 test('an abrupt close mid-session ends the events with RealtimeClosedError after those that arrived', async () => {
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     await peer.next();
     await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.delta', delta: 'The quick' });
     peer.socket.terminate();
@@ -243,7 +239,7 @@ test('an abrupt close mid-session ends the events with RealtimeClosedError after
 
 test('after the server ends the session normally the events end, and every later call names the close', async () => {
   fake.onSession(STT, (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     peer.socket.close(1000, 'session ended');
   });
   const stt = await connect();
@@ -275,7 +271,7 @@ test('bad audio and bad VAD settings are refused before anything is sent', async
   await expect(connect({ model: ' ' })).rejects.toThrow(/model must be a non-empty string/);
   expect(fake.upgrades).toEqual([]);
 
-  fake.onSession(STT, (peer) => sessionCreated(peer));
+  fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
   const stt = await connect();
   const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), Buffer.alloc(32)]);
   await expect(stt.appendAudio(wav)).rejects.toThrow(/looks like a WAV file.*raw PCM/);
@@ -293,7 +289,7 @@ test('bad audio and bad VAD settings are refused before anything is sent', async
 });
 
 test('together.realtime.transcription() uses the client base URL and key', async () => {
-  fake.onSession(STT, (peer) => sessionCreated(peer));
+  fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
   const together = new TogetherAudio({ apiKey: fake.apiKey, baseURL: fake.baseURL });
   const stt = await together.realtime.transcription({ model: 'openai/whisper-large-v3' });
   expect(fake.upgrades[0].headers.authorization).toBe(`Bearer ${fake.apiKey}`);
@@ -303,7 +299,7 @@ test('together.realtime.transcription() uses the client base URL and key', async
 
 test('a failed event naming its item is one utterance failing: it is yielded, and the session goes on', async () => {
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     await peer.until('input_audio_buffer.commit');
     peer.send({ type: 'conversation.item.input_audio_transcription.failed', item_id: 'item_1', event_type: 'completed', error: { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' } });
     peer.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'second utterance' });
@@ -328,7 +324,7 @@ test('a failed event naming its item is one utterance failing: it is yielded, an
 
 test('each delta replaces the partial text of its item: partials and updates() show the current text, then the final transcript', async () => {
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     await peer.until('input_audio_buffer.commit');
     peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick' });
     peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'The quick brown' });
@@ -360,7 +356,7 @@ test('one append message holds at most one second of audio; streams go in 200 ms
   const threeSeconds = randomBytes(3 * 32000 + 2);
   const sizes: number[][] = [];
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     for (let round = 0; round < 2; round += 1) sizes.push((await audioUntilCommit(peer)).sizes);
   });
   const stt = await connect();
@@ -379,7 +375,7 @@ test('one append message holds at most one second of audio; streams go in 200 ms
 test('chunkBytes may be as small as one sample and as large as one second', async () => {
   const sizes: number[][] = [];
   fake.onSession(STT, async (peer) => {
-    sessionCreated(peer);
+    transcriptionSessionCreated(peer);
     for (let round = 0; round < 2; round += 1) sizes.push((await audioUntilCommit(peer)).sizes);
   });
   const stt = await connect();
@@ -404,7 +400,7 @@ describe('reconnect (opt-in)', () => {
     const replayed: Buffer[] = [];
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         expect((await peer.next()).type).toBe('input_audio_buffer.append');
         await peer.until('input_audio_buffer.commit');
@@ -449,7 +445,7 @@ describe('reconnect (opt-in)', () => {
     let replayedBytes = 0;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await peer.until('input_audio_buffer.commit');
         peer.socket.terminate();
@@ -473,7 +469,7 @@ describe('reconnect (opt-in)', () => {
 
   test('a fatal failure is not retried: the session ends with it, and later appends are refused, not buffered', async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.next();
       peer.send({ type: 'conversation.item.input_audio_transcription.failed', error: { message: 'Session limit reached', type: 'server_error', param: null, code: 'session_limit' } });
       peer.socket.close(1000); // Together closes with 1000 even after an error
@@ -495,7 +491,7 @@ describe('reconnect (opt-in)', () => {
     let sessions = 0;
     fake.onSession(STT, (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.terminate();
     });
     const stt = await connect({ reconnect: { maxAttempts: 2, initialDelayMs: 10 } });
@@ -525,7 +521,7 @@ describe('turn_detection is checked before it is sent', () => {
       vad({ threshold: undefined, speech_pad_ms: 250 }),
     ];
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       for (const turnDetection of accepted) {
         expect(await peer.next()).toEqual({ type: 'transcription_session.updated', session: { turn_detection: JSON.parse(JSON.stringify(turnDetection)) } });
       }
@@ -553,7 +549,7 @@ describe('turn_detection is checked before it is sent', () => {
       [{ threshold: 0.5 } as unknown as ServerVadTurnDetection, "turn_detection.type must be 'server_vad' (use turn_detection: null to turn VAD off), got undefined."],
       ['server_vad' as unknown as ServerVadTurnDetection, "turn_detection must be { type: 'server_vad', ... } or null, got string."],
     ];
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect();
     for (const [turnDetection, message] of refused) {
       for (const attempt of [() => connect({ turnDetection }), () => stt.updateSession({ turn_detection: turnDetection })]) {
@@ -587,7 +583,7 @@ describe('appended audio must be raw PCM', () => {
       [header('ftyp', 4), 'an MP4/M4A file'],
       [webm(), 'a WebM file'],
     ];
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect();
     for (const [file, kind] of files) {
       const message = `The audio looks like ${kind}; realtime transcription takes raw PCM (pcm_s16le_16000: signed 16-bit little-endian, 16 kHz, mono). Decode it first (e.g. ffmpeg -f s16le -ar 16000 -ac 1).`;
@@ -612,7 +608,7 @@ describe('appended audio must be raw PCM', () => {
     const wavLater = header('RIFF');
     wavLater.write('WAVE', 8, 'latin1');
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       const { audio } = await audioUntilCommit(peer);
       expect(audio.equals(Buffer.concat([...pcm, Buffer.alloc(64), wavLater]))).toBe(true);
     });
@@ -625,7 +621,7 @@ describe('appended audio must be raw PCM', () => {
   });
 
   test('what is not whole samples of bytes, or not bytes, or chunks that are not whole samples up to one second, is a TypeError saying what it got', async () => {
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect();
     const refused: Array<[() => Promise<unknown>, string]> = [
       [() => stt.appendAudio('AAAA' as unknown as Buffer), 'appendAudio needs raw PCM bytes (a Buffer or Uint8Array), got a string; use appendAudioStream for a Readable.'],
@@ -654,7 +650,7 @@ describe('reading events', () => {
 
   test('one reader at a time: a second one waiting at once is refused with TogetherAudioError, and the first reads on', async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.next();
       peer.send(delta('first'));
     });
@@ -670,7 +666,7 @@ describe('reading events', () => {
 
   test("a signal aborts the wait with the signal's reason, the session goes on, an aborted signal refuses at once, and a read that ends leaves no listener", async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.next();
       peer.send(delta('after the abort'));
     });
@@ -691,7 +687,7 @@ describe('reading events', () => {
 
   test('an error event is thrown to the reader in its place, and the events after it are read on', async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.next();
       peer.send(delta('before'));
       peer.send({ type: 'error', error: { message: 'Audio buffer too small', type: 'invalid_request_error', param: null, code: 'buffer_too_small' } });
@@ -710,7 +706,7 @@ describe('reading events', () => {
 
   test('a failure that ended the session is still thrown to a reader who reads after close()', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(1011, 'overloaded');
     });
     const stt = await connect();
@@ -723,7 +719,7 @@ describe('reading events', () => {
   });
 
   test('close() ends a waiting reader without an error, and every later call is refused as closed, not kept for a reconnect', async () => {
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect({ reconnect: true });
     const reading = (async () => {
       const seen: unknown[] = [];
@@ -751,7 +747,7 @@ describe('what a reconnect replays', () => {
     const replayed = new Promise<ClientMessage[]>((resolve) => (report = resolve));
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await first(peer);
         peer.socket.terminate();
@@ -882,7 +878,7 @@ describe('what a reconnect replays', () => {
     let sessions = 0;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await peer.until('input_audio_buffer.commit');
         await peer.until('input_audio_buffer.commit');
@@ -956,7 +952,7 @@ describe('what a reconnect replays', () => {
     let sessions = 0;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions < 3) await peer.until('input_audio_buffer.commit');
       peer.socket.terminate();
     });
@@ -1004,7 +1000,7 @@ describe('reconnect attempts', () => {
   /** Each session is created and dropped at once; after the first, upgrades are refused with `status` if given. */
   function dropEvery(refusal?: { status: number; code: string }): void {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (refusal) fake.refuse(STT, { status: refusal.status, body: errorData('try later', refusal.code) });
       peer.socket.terminate();
     });
@@ -1050,7 +1046,7 @@ describe('reconnect attempts', () => {
     let sessions = 0;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 2) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.delta', delta: 'a word' });
       if (sessions === 3) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'a sentence' });
       peer.socket.terminate();
@@ -1071,12 +1067,12 @@ describe('reconnect attempts', () => {
       if (sessions === 2) {
         // session.created and the close frame in one packet: the client reads both before it sends the settings.
         peer.tcp.cork();
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         peer.socket.close(1011, 'overloaded');
         peer.tcp.uncork();
         return;
       }
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         peer.socket.terminate();
         return;
@@ -1113,7 +1109,7 @@ describe('reconnect attempts', () => {
     const second: ClientMessage[] = [];
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await peer.next();
         peer.socket.terminate();
@@ -1144,7 +1140,7 @@ describe('reconnect attempts', () => {
     let replayed: Buffer | undefined;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await peer.until('input_audio_buffer.commit');
         peer.socket.terminate();
@@ -1170,7 +1166,7 @@ describe('reconnect attempts', () => {
     let sessions = 0;
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) return peer.socket.send(Buffer.from('{}'), { binary: true });
       await peer.next();
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
@@ -1215,14 +1211,14 @@ describe('reconnect attempts', () => {
     fake.onSession(STT, async (peer) => {
       sessions += 1;
       if (sessions === 1) {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         await peer.next();
         peer.socket.terminate();
         return;
       }
       second = peer;
       await created;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
     });
     const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 1 } });
     await stt.appendAudio(Buffer.alloc(3200));
@@ -1253,7 +1249,7 @@ describe('reconnect attempts', () => {
       expect((error as Error).message).toBe(message);
     }
     expect(fake.upgrades).toEqual([]);
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     for (const reconnect of [true, false, { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0, replayBufferBytes: 32_000 }]) await (await connect({ reconnect })).close();
     expect(fake.upgrades).toHaveLength(3);
   });
@@ -1263,7 +1259,7 @@ describe('session settings', () => {
   test('a session that ends before its language and prompt could be sent fails connect with RealtimeClosedError', async () => {
     fake.onSession(STT, (peer) => {
       peer.tcp.cork();
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(1011, 'overloaded');
       peer.tcp.uncork();
     });
@@ -1273,7 +1269,7 @@ describe('session settings', () => {
   });
 
   test('updateSession refuses what is not settings with a TypeError saying what it got, before sending', async () => {
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const stt = await connect();
     const refused: Array<[unknown, string]> = [
       [null, 'updateSession needs an object such as { turn_detection: null }.'],
@@ -1296,7 +1292,7 @@ describe('session settings', () => {
     const resent: ClientMessage[] = [];
     fake.onSession(STT, async (peer) => {
       sessions += 1;
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       if (sessions === 1) {
         await peer.until('input_audio_buffer.commit');
         await peer.until('input_audio_buffer.commit');
@@ -1333,7 +1329,7 @@ describe('session settings', () => {
   test('updates() gives an utterance that failed, named by its item or its event, as failed with the RealtimeError, and drops its partial text', async () => {
     const decodeFailed = { message: 'Decoding failed', type: 'server_error', param: null, code: 'decode_failed' };
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       await peer.next();
       peer.send({ type: 'transcription_session.updated', session: {} });
       peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: 'Hel' });

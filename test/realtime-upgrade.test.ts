@@ -13,9 +13,8 @@ import {
   RealtimeTranscription,
   TogetherAudioError,
 } from '../src';
-import type { ServerPeer } from './support/fake-realtime';
 import { errorData } from './support/fake-realtime';
-import { rejection, useFakeRealtime, waitingSend, within } from './support/realtime-session';
+import { rejection, transcriptionSessionCreated, useFakeRealtime, waitingSend, within } from './support/realtime-session';
 
 // How a realtime socket is opened, over `ws` in Node or over a platform (WHATWG) WebSocket as in a
 // browser (`ws`'s WebSocket class plays one here: it has the same interface and no headers): where the
@@ -29,10 +28,6 @@ const transports: Array<[string, object]> = [
   ['ws', {}],
   ['a platform WebSocket', platform],
 ];
-
-function sessionCreated(peer: ServerPeer): void {
-  peer.send({ type: 'session.created', session: { id: 'sess_upgrade', object: 'realtime.session', modalities: ['audio'] } });
-}
 
 function endpoint(path: string): string {
   return `${fake.baseURL.replace(/^http:/, 'ws:')}${path}`;
@@ -54,7 +49,7 @@ async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown): Pr
 describe('over a platform WebSocket', () => {
   test('the transcription key travels as a subprotocol with intent=transcription, no Authorization header, and audio is transcribed', async () => {
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       const { before } = await peer.until('input_audio_buffer.commit');
       peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: `${before.length} append` });
     });
@@ -83,7 +78,7 @@ describe('over a platform WebSocket', () => {
 
   test('a close by the server reports its code and reason', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.close(4503, 'no_healthy_workers');
     });
     const stt = await connect(platform);
@@ -97,7 +92,7 @@ describe('over a platform WebSocket', () => {
     const delta = (text: string) => ({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: text });
     const eventBytes = JSON.stringify(delta('one')).length;
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.send(delta('one'));
       await peer.next();
       peer.send(delta('two'));
@@ -136,7 +131,7 @@ describe('over a platform WebSocket', () => {
     const delta = (text: string) => ({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: text });
     const eventBytes = JSON.stringify(delta('one')).length;
     fake.onSession(STT, async (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       for (const text of ['one', 'two', 'six']) peer.send(delta(text));
       await peer.next();
       for (const text of ['ten', 'odd']) peer.send(delta(text));
@@ -164,7 +159,7 @@ describe('over a platform WebSocket', () => {
     fake.onSession(
       STT,
       async (peer) => {
-        sessionCreated(peer);
+        transcriptionSessionCreated(peer);
         peer.socket.pause();
         await resumed;
         peer.socket.resume();
@@ -187,7 +182,7 @@ describe('over a platform WebSocket', () => {
 
   test('a binary frame fails the session with RealtimeProtocolError', async () => {
     fake.onSession(STT, (peer) => {
-      sessionCreated(peer);
+      transcriptionSessionCreated(peer);
       peer.socket.send(Buffer.from(JSON.stringify({ type: 'conversation.item.input_audio_transcription.delta', delta: 'hi' })), { binary: true });
     });
     const stt = await connect(platform);
@@ -207,7 +202,7 @@ describe('over a platform WebSocket', () => {
   });
 
   test("outside Node the global WebSocket is used, and a runtime without one is told to pass it", async () => {
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const constructed: string[] = [];
     class Counted extends WsWebSocket {
       constructor(url: string, protocols?: string | string[]) {
@@ -255,7 +250,7 @@ describe.each(transports)('opening over %s', (_name, transport) => {
   });
 
   test('a session that opened leaves no listener on the signal, and its handshake deadline passing changes nothing', async () => {
-    fake.onSession(STT, (peer) => sessionCreated(peer));
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const controller = new AbortController();
     const stt = await connect({ ...transport, signal: controller.signal, handshakeTimeoutMs: 100 });
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);

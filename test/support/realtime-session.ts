@@ -2,7 +2,12 @@ import { createHook } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RealtimeTranscription, RealtimeTTS } from '../../src';
-import { FakeRealtime } from './fake-realtime';
+import { FakeRealtime, type ServerPeer } from './fake-realtime';
+
+/** The server's first event of a transcription session, in Together's shape. */
+export function transcriptionSessionCreated(peer: ServerPeer, id = 'sess_stt'): void {
+  peer.send({ type: 'session.created', session: { id, object: 'realtime.session', modalities: ['audio'], model: 'openai/whisper-large-v3' } });
+}
 
 /** Rejects with "what did not settle" if `promise` has not settled after `ms`, so that a hang fails with a message instead of the suite's timeout. */
 export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
