@@ -1,4 +1,5 @@
 import type { AudioSpeechRequest, AudioSpeechRequestResponseEncodingEnum } from '../generated/models';
+import { showValue } from './validation';
 
 export type PcmEncoding = AudioSpeechRequestResponseEncodingEnum;
 
@@ -61,7 +62,7 @@ export function validatePcmFormat(format: PcmFormat): PcmFormat {
   for (const field of ['sampleRate', 'channels'] as const) {
     const value = format[field];
     if (!Number.isInteger(value) || value <= 0 || value > 0xffff_ffff) {
-      throw new TypeError(`Invalid PCM ${field} ${JSON.stringify(value)}: expected a positive integer.`);
+      throw new TypeError(`Invalid PCM ${field} ${showValue(value)}: expected a positive integer.`);
     }
   }
   if (format.channels > 0xffff) throw new TypeError(`Invalid PCM channels ${format.channels}: at most 65535.`);

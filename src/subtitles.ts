@@ -1,4 +1,5 @@
 import type { AudioTranscriptionSegment, AudioTranscriptionSpeakerSegment, AudioTranscriptionWord } from '../generated/models';
+import { showValue } from './validation';
 
 // Runtime-neutral on purpose (no Node APIs): subtitles are plain text built from a verbose result.
 
@@ -135,13 +136,12 @@ function validateOptions(options: SubtitleOptions): Settings {
   const settings = { ...DEFAULTS, source: options.source ?? 'auto', speakers: options.speakers };
   for (const name of ['maxLineLength', 'maxLines'] as const) {
     const value = options[name];
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
-      throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= 1.`);
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) throw new TypeError(`Invalid ${name} ${showValue(value)}: expected an integer >= 1.`);
     if (value !== undefined) settings[name] = value;
   }
   const duration = options.maxCueDuration;
   if (duration !== undefined && !(Number.isFinite(duration) && duration > 0)) {
-    throw new TypeError(`Invalid maxCueDuration ${JSON.stringify(duration)}: expected a positive number of seconds.`);
+    throw new TypeError(`Invalid maxCueDuration ${showValue(duration)}: expected a positive number of seconds.`);
   }
   if (duration !== undefined) settings.maxCueDuration = duration;
   if (!['auto', 'words', 'segments'].includes(settings.source)) {
@@ -162,9 +162,7 @@ function validateResult(result: TimedTranscript): {
     items.forEach((item, index) => {
       const { start, end } = item ?? {};
       if (typeof start !== 'number' || typeof end !== 'number' || !Number.isFinite(start) || !Number.isFinite(end) || start < 0 || end < start) {
-        throw new TypeError(
-          `${field}[${index}] has invalid times (start ${JSON.stringify(start)}, end ${JSON.stringify(end)}): expected 0 <= start <= end, in seconds.`,
-        );
+        throw new TypeError(`${field}[${index}] has invalid times (start ${showValue(start)}, end ${showValue(end)}): expected 0 <= start <= end, in seconds.`);
       }
     });
   check(result.segments, 'segments');
@@ -174,7 +172,7 @@ function validateResult(result: TimedTranscript): {
 }
 
 function describe(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  if (value === null || typeof value !== 'object') return showValue(value);
   return `an object with ${
     Object.keys(value)
       .map((key) => JSON.stringify(key))

@@ -35,6 +35,8 @@ describe('client options', () => {
 describe('numeric client options', () => {
   it.each<[Record<string, unknown>, string]>([
     [{ timeout: 0 }, 'Invalid timeout 0: expected an integer >= 1.'],
+    [{ timeout: Number.NaN }, 'Invalid timeout NaN: expected an integer >= 1.'],
+    [{ maxRetries: Number.POSITIVE_INFINITY }, 'Invalid maxRetries Infinity: expected an integer >= 0.'],
     [{ maxRetries: -1 }, 'Invalid maxRetries -1: expected an integer >= 0.'],
     [{ initialRetryDelay: -1 }, 'Invalid initialRetryDelay -1: expected an integer >= 0.'],
     [{ initialRetryDelay: 0.5 }, 'Invalid initialRetryDelay 0.5: expected an integer >= 0.'],

@@ -536,14 +536,14 @@ describe('turn_detection is checked before it is sent', () => {
     const refused: Array<[ServerVadTurnDetection, string]> = [
       [vad({ threshold: -0.01 }), 'turn_detection.threshold must be a number from 0 to 1, got -0.01.'],
       [vad({ threshold: 1.01 }), 'turn_detection.threshold must be a number from 0 to 1, got 1.01.'],
-      [vad({ threshold: Number.NaN }), 'turn_detection.threshold must be a number from 0 to 1, got null.'],
+      [vad({ threshold: Number.NaN }), 'turn_detection.threshold must be a number from 0 to 1, got NaN.'],
       [vad({ min_silence_duration_ms: -1 }), 'turn_detection.min_silence_duration_ms must be a non-negative integer (milliseconds), got -1.'],
       [vad({ min_silence_duration_ms: 0.5 }), 'turn_detection.min_silence_duration_ms must be a non-negative integer (milliseconds), got 0.5.'],
       [vad({ min_speech_duration_ms: -1 }), 'turn_detection.min_speech_duration_ms must be a non-negative integer (milliseconds), got -1.'],
       [vad({ min_speech_duration_ms: 0.5 }), 'turn_detection.min_speech_duration_ms must be a non-negative integer (milliseconds), got 0.5.'],
       [vad({ speech_pad_ms: -1 }), 'turn_detection.speech_pad_ms must be a non-negative integer (milliseconds), got -1.'],
       [vad({ max_speech_duration_s: 0 }), 'turn_detection.max_speech_duration_s must be a positive number (seconds), got 0.'],
-      [vad({ max_speech_duration_s: Number.POSITIVE_INFINITY }), 'turn_detection.max_speech_duration_s must be a positive number (seconds), got null.'],
+      [vad({ max_speech_duration_s: Number.POSITIVE_INFINITY }), 'turn_detection.max_speech_duration_s must be a positive number (seconds), got Infinity.'],
       [vad({ threshold: '0.3' }), 'turn_detection.threshold must be a number from 0 to 1, got "0.3".'],
       [vad({ silence_ms: 500 }), 'turn_detection.silence_ms is not a VAD setting; expected one of threshold, min_silence_duration_ms, min_speech_duration_ms, max_speech_duration_s, speech_pad_ms.'],
       [{ threshold: 0.5 } as unknown as ServerVadTurnDetection, "turn_detection.type must be 'server_vad' (use turn_detection: null to turn VAD off), got undefined."],
@@ -1275,7 +1275,7 @@ describe('session settings', () => {
       [null, 'updateSession needs an object such as { turn_detection: null }.'],
       ['en', 'updateSession needs an object such as { turn_detection: null }.'],
       [{ language: ' ' }, 'language must be a non-empty string, got a blank string.'],
-      [{ prompt: 42 }, 'prompt must be a string, got a number.'],
+      [{ prompt: 42 }, 'prompt must be a string, got 42.'],
     ];
     for (const [session, message] of refused) {
       const error = await rejection(stt.updateSession(session as { language: string }));

@@ -9,17 +9,17 @@ describe('a bad session setting is a TypeError naming the setting, what it must 
   test.each<[RealtimeTTSSessionOptions, string]>([
     [{ voice: '' }, 'voice must be a non-empty string, got "".'],
     [{ language: '  ' }, 'language must be a non-empty string, got "  ".'],
-    [{ voice: 7 as unknown as string }, 'voice must be a non-empty string, got a number.'],
-    [{ maxPartialLength: 0 }, 'maxPartialLength must be a positive integer, got a number.'],
-    [{ maxPartialLength: 2.5 }, 'maxPartialLength must be a positive integer, got a number.'],
+    [{ voice: 7 as unknown as string }, 'voice must be a non-empty string, got 7.'],
+    [{ maxPartialLength: 0 }, 'maxPartialLength must be a positive integer, got 0.'],
+    [{ maxPartialLength: 2.5 }, 'maxPartialLength must be a positive integer, got 2.5.'],
     [{ maxPartialLength: '250' as unknown as number }, 'maxPartialLength must be a positive integer, got "250".'],
-    [{ speed: -1 }, 'speed must be a positive number, got a number.'],
-    [{ speed: Number.POSITIVE_INFINITY }, 'speed must be a positive number, got a number.'],
-    [{ speed: Number.NaN }, 'speed must be a positive number, got a number.'],
+    [{ speed: -1 }, 'speed must be a positive number, got -1.'],
+    [{ speed: Number.POSITIVE_INFINITY }, 'speed must be a positive number, got Infinity.'],
+    [{ speed: Number.NaN }, 'speed must be a positive number, got NaN.'],
     [{ speed: '1.5' as unknown as number }, 'speed must be a positive number, got "1.5".'],
-    [{ sampleRate: -24000 }, 'sampleRate must be a positive integer (samples per second), got a number.'],
+    [{ sampleRate: -24000 }, 'sampleRate must be a positive integer (samples per second), got -24000.'],
     [{ responseFormat: 'ogg' as 'mp3' }, 'responseFormat must be one of mp3, opus, aac, flac, wav, pcm, got "ogg".'],
-    [{ responseFormat: 3 as unknown as 'mp3' }, 'responseFormat must be one of mp3, opus, aac, flac, wav, pcm, got a number.'],
+    [{ responseFormat: 3 as unknown as 'mp3' }, 'responseFormat must be one of mp3, opus, aac, flac, wav, pcm, got 3.'],
     [{ alignment: 'WORD' as 'word' }, 'alignment must be one of none, word, got "WORD".'],
     [{ segment: '' as 'never' }, 'segment must be one of sentence, immediate, never, got "".'],
     [{ extraParams: null as unknown as Record<string, unknown> }, 'extraParams must be a plain object, got null.'],
@@ -44,8 +44,8 @@ describe('a bad session setting is a TypeError naming the setting, what it must 
   test('updateSession names the wire field, and refuses what is not an object of settings, without sending anything', async () => {
     fake.onSession(TTS, (peer) => sessionCreated(peer));
     const tts = await connect();
-    await expect(tts.updateSession({ sample_rate: 0 })).rejects.toThrow(new TypeError('sample_rate must be a positive integer (samples per second), got a number.'));
-    await expect(tts.updateSession({ max_partial_length: -5 })).rejects.toThrow(new TypeError('max_partial_length must be a positive integer, got a number.'));
+    await expect(tts.updateSession({ sample_rate: 0 })).rejects.toThrow(new TypeError('sample_rate must be a positive integer (samples per second), got 0.'));
+    await expect(tts.updateSession({ max_partial_length: -5 })).rejects.toThrow(new TypeError('max_partial_length must be a positive integer, got -5.'));
     await expect(tts.updateSession({ response_format: 'ogg' as 'mp3' })).rejects.toThrow(new TypeError('response_format must be one of mp3, opus, aac, flac, wav, pcm, got "ogg".'));
     const notAnObject = "TTS session settings must be an object such as { voice: 'tara' }, got";
     await expect(tts.updateSession(null as unknown as object)).rejects.toThrow(new TypeError(`${notAnObject} null.`));

@@ -190,7 +190,7 @@ test('a turn that fails locally (a bad text piece) cancels its context; one the 
   const bad = tts.speak(['Fine, ', 7 as unknown as string, 'never sent']);
   const error = await rejection(collectAudio(bad));
   expect(error).toBeInstanceOf(TypeError);
-  expect((error as Error).message).toBe('Text pieces must be strings, got a number.');
+  expect((error as Error).message).toBe('Text pieces must be strings, got 7.');
   expect(await rejection(collectAudio(tts.speak('Bad.')))).toBeInstanceOf(RealtimeError);
   await tts.clear();
   await fake.scriptsFinished();

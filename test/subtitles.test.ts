@@ -237,7 +237,7 @@ test.each<[string, unknown, string]>([
   ['null options', null, 'Subtitle options must be an object.'],
   ['a string for options', 'srt', 'Subtitle options must be an object.'],
   ['a zero maxCueDuration', { maxCueDuration: 0 }, 'Invalid maxCueDuration 0: expected a positive number of seconds.'],
-  ['an infinite maxCueDuration', { maxCueDuration: Number.POSITIVE_INFINITY }, 'Invalid maxCueDuration null: expected a positive number of seconds.'],
+  ['an infinite maxCueDuration', { maxCueDuration: Number.POSITIVE_INFINITY }, 'Invalid maxCueDuration Infinity: expected a positive number of seconds.'],
   ['a string maxCueDuration', { maxCueDuration: '5' }, 'Invalid maxCueDuration "5": expected a positive number of seconds.'],
   ['a zero maxLineLength', { maxLineLength: 0 }, 'Invalid maxLineLength 0: expected an integer >= 1.'],
   ['a fractional maxLines', { maxLines: 1.5 }, 'Invalid maxLines 1.5: expected an integer >= 1.'],
@@ -265,8 +265,8 @@ const bad = (field: string, index: number, start: string, end: string) =>
 test.each<[string, Partial<TimedTranscript>, string]>([
   ['start a string', { segments: [{ id: 0, start: '0' as unknown as number, end: 1, text: 'x' }] }, bad('segments', 0, '"0"', '1')],
   ['end missing', { segments: [{ id: 0, start: 0, text: 'x' } as AudioTranscriptionSegment] }, bad('segments', 0, '0', 'undefined')],
-  ['start NaN', { segments: [{ id: 0, start: Number.NaN, end: 1, text: 'x' }] }, bad('segments', 0, 'null', '1')],
-  ['end infinite', { segments: [{ id: 0, start: 0, end: Number.POSITIVE_INFINITY, text: 'x' }] }, bad('segments', 0, '0', 'null')],
+  ['start NaN', { segments: [{ id: 0, start: Number.NaN, end: 1, text: 'x' }] }, bad('segments', 0, 'NaN', '1')],
+  ['end infinite', { segments: [{ id: 0, start: 0, end: Number.POSITIVE_INFINITY, text: 'x' }] }, bad('segments', 0, '0', 'Infinity')],
   ['start negative', { segments: [{ id: 0, start: -1, end: 1, text: 'x' }] }, bad('segments', 0, '-1', '1')],
   ['a null segment', { segments: [null as unknown as AudioTranscriptionSegment] }, bad('segments', 0, 'undefined', 'undefined')],
   [

@@ -149,7 +149,7 @@ describe('format bounds at their edges', () => {
       new TypeError('Invalid PCM sampleRate 4294967296: expected a positive integer.'),
     );
     expect(() => validatePcmFormat({ ...s16, sampleRate: 0 })).toThrow(new TypeError('Invalid PCM sampleRate 0: expected a positive integer.'));
-    expect(() => validatePcmFormat({ ...s16, sampleRate: Number.NaN })).toThrow(new TypeError('Invalid PCM sampleRate null: expected a positive integer.'));
+    expect(() => validatePcmFormat({ ...s16, sampleRate: Number.NaN })).toThrow(new TypeError('Invalid PCM sampleRate NaN: expected a positive integer.'));
     expect(() => validatePcmFormat({ ...s16, channels: -1 })).toThrow(new TypeError('Invalid PCM channels -1: expected a positive integer.'));
   });
 

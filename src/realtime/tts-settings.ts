@@ -1,7 +1,7 @@
 import type { PcmFormat } from '../wav';
 import type { RealtimeTtsQuery, RealtimeTtsSessionUpdate, TtsAlignment, TtsResponseFormat, TtsSegment } from './protocol';
 import type { QueryValue } from './connection';
-import { describe } from './validation';
+import { describe, showValue } from './validation';
 
 export const TTS_RESPONSE_FORMATS: readonly TtsResponseFormat[] = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
 export const TTS_ALIGNMENTS: readonly TtsAlignment[] = ['none', 'word'];
@@ -79,7 +79,7 @@ export function validateTtsSession(session: RealtimeTtsSessionUpdate, spelling: 
   for (const [name, value] of Object.entries(session)) {
     const rule = rules[name as keyof RealtimeTtsSessionUpdate];
     if (rule && value !== undefined && !rule.check(value)) {
-      throw new TypeError(`${spelling(name)} must be ${rule.expected}, got ${typeof value === 'string' ? JSON.stringify(value) : describe(value)}.`);
+      throw new TypeError(`${spelling(name)} must be ${rule.expected}, got ${showValue(value)}.`);
     }
   }
   return session;

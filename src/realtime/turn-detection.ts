@@ -1,4 +1,5 @@
 import type { ServerVadTurnDetection } from '../../generated/models';
+import { showValue } from './validation';
 
 type VadSetting = Exclude<keyof ServerVadTurnDetection, 'type'>;
 
@@ -26,7 +27,7 @@ export function validateTurnDetection(value: ServerVadTurnDetection | null): voi
       throw new TypeError(`turn_detection.${name} is not a VAD setting; expected one of ${Object.keys(vadRules).join(', ')}.`);
     }
     if (typeof setting !== 'number' || !Number.isFinite(setting) || !rule.check(setting)) {
-      throw new TypeError(`turn_detection.${name} must be ${rule.expected}, got ${JSON.stringify(setting)}.`);
+      throw new TypeError(`turn_detection.${name} must be ${rule.expected}, got ${showValue(setting)}.`);
     }
   }
 }

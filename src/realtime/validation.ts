@@ -1,1 +1,1 @@
-export { describeValue as describe, requireNonBlank } from '../validation';
+export { describeValue as describe, requireNonBlank, showValue } from '../validation';
