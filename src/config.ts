@@ -1,4 +1,5 @@
 import { readEnv } from './platform';
+import { showValue } from './validation';
 
 /** Options shared by the HTTP client and the realtime clients. */
 export interface ConnectionOptions {
@@ -35,7 +36,7 @@ export function resolveBaseURL(options: ConnectionOptions = {}, { websocket = fa
     // not absolute: refused below
   }
   if (protocol === undefined || !protocols.includes(protocol)) {
-    throw new TypeError(`Invalid baseURL ${JSON.stringify(url)}: expected an absolute ${websocket ? 'http(s) or ws(s)' : 'http(s)'} URL.`);
+    throw new TypeError(`Invalid baseURL ${showValue(url)}: expected an absolute ${websocket ? 'http(s) or ws(s)' : 'http(s)'} URL.`);
   }
   return url.replace(/\/+$/, '');
 }

@@ -2,7 +2,7 @@ import type { RawAxiosRequestConfig } from 'axios';
 import type {} from 'axios-retry';
 import type { InternalRequestConfig } from './errors';
 import type { ResponseMeta } from './response-meta';
-import { optionalCount } from './validation';
+import { optionalCount, showValue } from './validation';
 
 /** Per-call options accepted by every facade method. */
 export interface RequestOptions {
@@ -46,7 +46,7 @@ export function toAxiosConfig(options: RequestOptions = {}): RawAxiosRequestConf
   if (options.onResponse !== undefined && typeof options.onResponse !== 'function') throw new TypeError('Invalid onResponse: expected a function.');
   if (options.retryAfterSent !== undefined) {
     if (typeof options.retryAfterSent !== 'boolean')
-      throw new TypeError(`Invalid retryAfterSent ${JSON.stringify(options.retryAfterSent)}: expected true or false.`);
+      throw new TypeError(`Invalid retryAfterSent ${showValue(options.retryAfterSent)}: expected true or false.`);
     (config as InternalRequestConfig).togetherRetryAfterSent = options.retryAfterSent;
   }
   return config;

@@ -7,6 +7,7 @@ import { decodeSpeechEvents } from './speech-stream';
 import { pcmFormatForSpeech, type PcmFormat } from './pcm-format';
 import type { Platform } from './platform';
 import { responseMeta } from './response-meta';
+import { showValue } from './validation';
 
 /** Options of the streamed speech methods. */
 export interface SpeechStreamOptions extends RequestOptions {
@@ -93,7 +94,7 @@ export function validateSpeechRequest(request: AudioSpeechRequest): AudioSpeechR
   for (const field of ['model', 'input', 'voice'] as const) {
     const value: unknown = request[field];
     if (typeof value !== 'string' || value.trim() === '') {
-      throw new TypeError(`The speech request needs "${field}" (a non-empty string); got ${value === undefined ? 'nothing' : JSON.stringify(value)}.`);
+      throw new TypeError(`The speech request needs "${field}" (a non-empty string); got ${value === undefined ? 'nothing' : showValue(value)}.`);
     }
   }
   return request;
@@ -112,7 +113,7 @@ function streamedRequest(request: AudioSpeechRequest): AudioSpeechRequest {
   const format = request.response_format ?? 'raw';
   if (format !== 'raw') {
     throw new TypeError(
-      `Streamed speech supports only response_format "raw" (PCM); got ${JSON.stringify(format)}. ` +
+      `Streamed speech supports only response_format "raw" (PCM); got ${showValue(format)}. ` +
         'Use speech.create() or toFile() for wav or mp3, or toWavFile()/streamWav() to wrap the streamed PCM in WAV.',
     );
   }

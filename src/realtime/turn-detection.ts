@@ -18,7 +18,7 @@ export function validateTurnDetection(value: ServerVadTurnDetection | null): voi
     throw new TypeError(`turn_detection must be { type: 'server_vad', ... } or null, got ${typeof value}.`);
   }
   if (value.type !== 'server_vad') {
-    throw new TypeError(`turn_detection.type must be 'server_vad' (use turn_detection: null to turn VAD off), got ${JSON.stringify(value.type)}.`);
+    throw new TypeError(`turn_detection.type must be 'server_vad' (use turn_detection: null to turn VAD off), got ${showValue(value.type)}.`);
   }
   for (const [name, setting] of Object.entries(value)) {
     if (name === 'type' || setting === undefined) continue;
