@@ -238,7 +238,7 @@ describe('speak', () => {
     const broken = withPlayers(['aplay']);
     writeFileSync(path.join(broken.PATH!.split(':')[0], 'aplay'), '#!/no/such/interpreter\n');
     const unstartable = await run(local('speak', 'Hello there!', '--play'), { env: broken });
-    expect([unstartable.code, unstartable.stderr]).toEqual([1, 'together-audio: spawn aplay ENOENT\n']);
+    expect([unstartable.code, unstartable.stderr]).toEqual([1, 'together-audio: The player aplay could not be started (spawn aplay ENOENT).\n']);
     // No PATH at all: no player.
     const noPath = await run(local('speak', 'Hello there!', '--play'), { env: env({ PATH: undefined }) });
     expect([noPath.code, noPath.stderr]).toEqual([1, expect.stringContaining('No audio player found for --play')]);

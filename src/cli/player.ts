@@ -46,7 +46,7 @@ export const NO_PLAYER_HELP =
 export function play(player: Player, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(player.command, player.args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('error', reject);
+    child.once('error', (error) => reject(new Error(`The player ${player.command} could not be started (${error.message}).`, { cause: error })));
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
       else reject(new Error(`${player.command} exited with ${signal ?? `code ${code}`}.`));
