@@ -81,6 +81,7 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
 
 const compress: Record<string, (data: Buffer) => Buffer> = {
   gzip: (data) => zlib.gzipSync(data),
+  'x-gzip': (data) => zlib.gzipSync(data),
   br: (data) => zlib.brotliCompressSync(data),
   deflate: (data) => zlib.deflateSync(data),
 };
