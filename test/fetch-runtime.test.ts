@@ -147,4 +147,19 @@ describe('uploads on fetch', () => {
     expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
     expect(Number(server.requests[0].headers['content-length'])).toBeGreaterThan(audio.length);
   });
+
+  it("in a browser page, a caller's abort while the streamed file is still being collected sends nothing", async () => {
+    server.route('POST /audio/transcriptions', (_req, res) => sendJson(res, 200, { text: 'ok' }));
+    async function* slowFile() {
+      yield new Uint8Array(1000);
+      await delay(150);
+      yield new Uint8Array(1000);
+    }
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const page = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, dangerouslyAllowBrowser: true, timeout: 10_000 });
+    const error = await asBrowserPage(() => page.transcriptions.create({ file: slowFile() }, { signal: controller.signal })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+    expect(server.requests).toHaveLength(0);
+  });
 });
