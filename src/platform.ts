@@ -34,8 +34,8 @@ export function isBrowserPage(): boolean {
 /** An environment variable where the runtime has them (Node, Bun, Deno with --allow-env); never throws. */
 export function readEnv(name: string): string | undefined {
   try {
-    const scope = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env?: { get?: (name: string) => string | undefined } } };
-    return scope.process?.env?.[name] ?? scope.Deno?.env?.get?.(name);
+    const scope = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env: { get: (name: string) => string | undefined } } };
+    return scope.process?.env?.[name] ?? scope.Deno?.env.get(name);
   } catch {
     return undefined;
   }

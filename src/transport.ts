@@ -16,7 +16,7 @@ export function transportFor(platform: Platform): AxiosAdapter {
   return async (config: InternalAxiosRequestConfig) => {
     const send = axios.getAdapter(ADAPTERS, config);
     const form: unknown = config.data;
-    if (platform.uploadTransport && !config.transport && (form instanceof MultipartForm || isStreamBody(form))) {
+    if (platform.uploadTransport && (form instanceof MultipartForm || isStreamBody(form))) {
       config.transport = platform.uploadTransport(config.timeout);
     }
     if (!(form instanceof MultipartForm)) return sendTimed(send, config);
@@ -41,19 +41,14 @@ export function transportFor(platform: Platform): AxiosAdapter {
   };
 }
 
-let httpAdapterPresent: boolean | undefined;
-
 /** Whether this runtime's axios has its http adapter (its browser build, used by bundlers for browsers and workers, has not). */
 export function hasHttpAdapter(): boolean {
-  if (httpAdapterPresent === undefined) {
-    try {
-      axios.getAdapter('http');
-      httpAdapterPresent = true;
-    } catch {
-      httpAdapterPresent = false;
-    }
+  try {
+    axios.getAdapter('http');
+    return true;
+  } catch {
+    return false;
   }
-  return httpAdapterPresent;
 }
 
 /**

@@ -6,9 +6,10 @@
  *
  * @loads-http-stack With that build, before any test: see test/support/mutation/preload.cjs.
  */
+import { getEventListeners, once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
+import { APIConnectionError, APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
 import '../src/http-stack';
 import { hasHttpAdapter } from '../src/transport';
 import { asBrowserPage } from './support/browser-page';
@@ -80,14 +81,28 @@ describe('the timeout on fetch', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it("a caller's abort while waiting for the headers is an APIUserAbortError, not a timeout", async () => {
-    server.route('POST /audio/speech', () => undefined);
+  it("a caller's abort while waiting for the headers is an APIUserAbortError, not a timeout, and cancels the request", async () => {
+    let closed!: Promise<unknown>;
+    server.route('POST /audio/speech', (_req, res) => {
+      closed = once(res, 'close');
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
     const error = await client({ timeout: 10_000 })
       .speech.create(request, { signal: controller.signal })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(APIUserAbortError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await closed;
+  });
+
+  it('a connection the server drops before answering is an APIConnectionError, not a timeout', async () => {
+    server.route('POST /audio/speech', (req) => void req.socket.destroy());
+    const error = await client({ timeout: 10_000, maxRetries: 0 })
+      .speech.create(request)
+      .catch((caught: unknown) => caught);
+    expect((error as Error).constructor).toBe(APIConnectionError);
   });
 
   it('sends nothing for a signal that is already aborted', async () => {
@@ -101,18 +116,8 @@ describe('the timeout on fetch', () => {
   it("leaves no listener on the caller's signal once the request is done", async () => {
     server.route('POST /audio/speech', trickle([Buffer.from('mp3')], 0));
     const controller = new AbortController();
-    let listeners = 0;
-    const { addEventListener, removeEventListener } = controller.signal;
-    controller.signal.addEventListener = function (...args: Parameters<typeof addEventListener>) {
-      listeners += 1;
-      return addEventListener.apply(this, args);
-    };
-    controller.signal.removeEventListener = function (...args: Parameters<typeof removeEventListener>) {
-      listeners -= 1;
-      return removeEventListener.apply(this, args);
-    };
     await client({ timeout: 10_000 }).speech.create(request, { signal: controller.signal });
-    expect(listeners).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
@@ -141,5 +146,20 @@ describe('uploads on fetch', () => {
     await asBrowserPage(() => page().transcriptions.create({ file: new Blob([audio]).stream() }));
     expect(upload?.files.map((part) => [part.size, part.sha256])).toEqual([[audio.length, sha256(audio)]]);
     expect(Number(server.requests[0].headers['content-length'])).toBeGreaterThan(audio.length);
+  });
+
+  it("in a browser page, a caller's abort while the streamed file is still being collected sends nothing", async () => {
+    server.route('POST /audio/transcriptions', (_req, res) => sendJson(res, 200, { text: 'ok' }));
+    async function* slowFile() {
+      yield new Uint8Array(1000);
+      await delay(150);
+      yield new Uint8Array(1000);
+    }
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const page = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, dangerouslyAllowBrowser: true, timeout: 10_000 });
+    const error = await asBrowserPage(() => page.transcriptions.create({ file: slowFile() }, { signal: controller.signal })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(APIUserAbortError);
+    expect(server.requests).toHaveLength(0);
   });
 });

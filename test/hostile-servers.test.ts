@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -20,6 +22,7 @@ import {
   type RetryEvent,
 } from '../src';
 import { FakeTogether, parseMultipart, readBody, sendJson, sha256 } from './support/fake-together';
+import { repoRoot, startChild } from './support/processes';
 
 // Issue 13: what the client does when a server (or something in between) misbehaves. Every test
 // here talks to a scripted server on 127.0.0.1.
@@ -78,6 +81,7 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
 
 const compress: Record<string, (data: Buffer) => Buffer> = {
   gzip: (data) => zlib.gzipSync(data),
+  'x-gzip': (data) => zlib.gzipSync(data),
   br: (data) => zlib.brotliCompressSync(data),
   deflate: (data) => zlib.deflateSync(data),
 };
@@ -290,7 +294,10 @@ describe('5. uploads that finish, and fail honestly', () => {
     expect(error.message).toMatch(/PassThrough.*before its end/);
   }, 10_000); // shorter than the request's timeout: waiting for that is the failure this guards against
 
-  it('an upload whose bytes keep flowing for longer than the timeout finishes: the timeout measures inactivity', async () => {
+  it.each([
+    ['on a new connection', false],
+    ['on a connection kept alive from an earlier call', true],
+  ])('an upload whose bytes keep flowing for longer than the timeout finishes, %s: the timeout measures inactivity', async (_label, reuse) => {
     const { received } = acceptUploads();
     const pieces = Array.from({ length: 24 }, () => randomBytes(4096));
     async function* trickle() {
@@ -299,9 +306,11 @@ describe('5. uploads that finish, and fail honestly', () => {
         yield piece;
       }
     }
+    const client = makeClient({ timeout: 300 });
+    if (reuse) await client.transcriptions.create({ file: randomBytes(10), ...UPLOAD });
 
     // About a second of upload, against a 300 ms timeout.
-    const result = await makeClient({ timeout: 300 }).transcriptions.create({ file: Readable.from(trickle()), ...UPLOAD });
+    const result = await client.transcriptions.create({ file: Readable.from(trickle()), ...UPLOAD });
 
     expect(result).toEqual({ text: 'done' });
     expect(await received()).toMatchObject({ size: 24 * 4096, sha256: sha256(Buffer.concat(pieces)) });
@@ -317,6 +326,37 @@ describe('5. uploads that finish, and fail honestly', () => {
 
     expect(error).toBeInstanceOf(APITimeoutError);
     expect(error.message).toMatch(/nothing .*sent or received for 300 ms/);
+  });
+
+  it('an upload to a server that does not accept the connection is an APITimeoutError once its timeout has passed', async () => {
+    // A listener whose one-place accept queue is full and whose process does not accept: the kernel
+    // leaves any further connect pending (unanswered SYNs), until the child exits after 3 s.
+    const listener = await startChild(
+      process.execPath,
+      [
+        '-e',
+        `const server = require('node:net').createServer();
+         server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+           console.log('port ' + server.address().port);
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+         });`,
+      ],
+      { cwd: repoRoot, ready: /port (\d+)/ },
+    );
+    const port = Number(listener.ready[1]);
+    const queued = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+    try {
+      await Promise.all(queued.map((socket) => once(socket, 'connect')));
+      const started = Date.now();
+      const error = await failure(
+        makeClient({ baseURL: `http://127.0.0.1:${port}`, timeout: 300, maxRetries: 0 }).transcriptions.create({ file: randomBytes(10), ...UPLOAD }),
+      );
+      expect(error).toBeInstanceOf(APITimeoutError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      for (const socket of queued) socket.destroy();
+      await listener.stop();
+    }
   });
 
   it('a local failure (an unreadable file, a Readable that errors) names the source and is not a connection error', async () => {

@@ -241,6 +241,33 @@ test('an abrupt close mid-stream yields the audio that arrived, then RealtimeClo
   await tts.close();
 });
 
+test('writeFile to a path that cannot be written fails with the file error before any text is sent', async () => {
+  let session!: Promise<unknown[]>;
+  fake.onSession(TTS, (peer) => {
+    sessionCreated(peer);
+    session = new Promise((resolve) => peer.socket.once('close', () => resolve(peer.received.map((message) => message.type))));
+  });
+  const tts = await connect();
+  const target = path.join(tmpdir(), 'no-such-dir-realtime-tts', 'speech.pcm');
+  await expect(tts.writeFile(target, 'Hello.')).rejects.toMatchObject({ code: 'ENOENT' });
+  await tts.close();
+  expect(await session).not.toContain('input_text_buffer.append');
+});
+
+test('writeFile with text it refuses rejects with that TypeError and leaves no file', async () => {
+  fake.onSession(TTS, (peer) => sessionCreated(peer));
+  const dir = await mkdtemp(path.join(tmpdir(), 'realtime-tts-refused-'));
+  try {
+    const tts = await connect();
+    const target = path.join(dir, 'speech.pcm');
+    await expect(tts.writeFile(target, 42 as never)).rejects.toBeInstanceOf(TypeError);
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    await tts.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('writeFile removes the partial file when the connection breaks mid-turn', async () => {
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
@@ -277,11 +278,14 @@ describe('content encodings', () => {
 });
 
 describe('a body that breaks off', () => {
-  it('is an APIConnectionError quoting the socket failure, with the system code and the failure as its cause', async () => {
+  it.each<[string, http.OutgoingHttpHeaders, (bytes: Buffer) => Buffer]>([
+    ['', {}, (bytes) => bytes],
+    [', also when the body is compressed', { 'content-encoding': 'gzip' }, (bytes) => zlib.gzipSync(bytes)],
+  ])('is an APIConnectionError quoting the socket failure, with the system code and the failure as its cause%s', async (_label, headers, encode) => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);
-      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '100000' });
-      res.write(Buffer.alloc(1000), () => setTimeout(() => res.socket?.destroy(), 20));
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': '100000', ...headers });
+      res.write(encode(randomBytes(100_000)).subarray(0, 1000), () => setTimeout(() => res.socket?.destroy(), 20));
     });
     const error = (await client.speech.create({ model: 'cartesia/sonic', input: 'Hi', voice: 'v' }).catch((e: unknown) => e)) as APIConnectionError;
     expect(error.constructor).toBe(APIConnectionError);
@@ -347,6 +351,24 @@ describe('streamed bodies', () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of client.speech.stream(speech)) chunks.push(chunk);
     expect(Buffer.concat(chunks)).toEqual(Buffer.from([1, 2]));
+  });
+
+  it('a compressed event stream the caller stops reading early closes its connection', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+      const gzip = zlib.createGzip();
+      gzip.pipe(res);
+      gzip.write(`data: ${JSON.stringify({ data: { object: 'audio.tts.chunk', b64: Buffer.from([1, 2]).toString('base64') } })}\n\n`);
+      gzip.flush(); // and then nothing more, never the end
+    });
+    for await (const chunk of client.speech.stream(speech)) {
+      expect([...chunk]).toEqual([1, 2]);
+      break;
+    }
+    expect(await outcome).toBe('closed early');
   });
 
   it('a compressed event stream that succeeds on a retry is decoded once', async () => {

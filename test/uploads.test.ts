@@ -119,6 +119,14 @@ describe('every kind of file input arrives with its exact bytes and name', () =>
     expect(upload().files[0].contentType).toBe('audio/mpeg');
   });
 
+  it('sends a file given by path as application/octet-stream, named by its base name', async () => {
+    const upload = recordUploads('transcriptions');
+
+    await client.transcriptions.create({ file: audioPath });
+
+    expect(upload().files[0]).toMatchObject({ contentType: 'application/octet-stream', filename: 'meeting recording.wav' });
+  });
+
   it.each([
     ['an https URL string', 'https://example.com/audio/clip.mp3', 'https://example.com/audio/clip.mp3'],
     ['an http URL string', 'HTTP://example.com/a.wav', 'HTTP://example.com/a.wav'],
@@ -574,6 +582,23 @@ describe('what a file part says about itself', () => {
       message: `Reading the upload source, ${kind} given as "file", failed: microphone unplugged`,
     });
     expect(((error as Error).cause as Error).message).toBe('microphone unplugged');
+  });
+
+  it('a file given by path that is gone when a retry reads it again is named in the error by its path', async () => {
+    const doomed = path.join(dir, 'removed before the retry.wav');
+    writeFileSync(doomed, AUDIO);
+    server.route('POST /audio/transcriptions', async (req, res) => {
+      await parseMultipart(req).catch(() => undefined);
+      rmSync(doomed);
+      sendError(res, 503, 'busy');
+    });
+    const retrying = new TogetherAudio({ apiKey: 'test-key-uploads', baseURL: server.baseURL, maxRetries: 1, initialRetryDelay: 1 });
+
+    const error = await retrying.transcriptions.create({ file: doomed }).catch((e: unknown) => e);
+
+    expect((error as Error).constructor).toBe(UploadSourceError);
+    expect(error).toMatchObject({ source: `file ${JSON.stringify(doomed)}` });
+    expect((error as Error).message).toMatch(/^Reading the upload source, file ".*", failed: ENOENT/);
   });
 
   it('a stream that fails with something other than an Error is named in the error, with that value as the message', async () => {

@@ -1,3 +1,4 @@
+import { webPlatform } from '../src/platform';
 import { TogetherAudio as WebTogetherAudio, TogetherAudioError } from '../src/web';
 import { asBrowserPage } from './support/browser-page';
 import { FakeTogether, sendJson } from './support/fake-together';
@@ -60,6 +61,77 @@ describe('the runtime-neutral client', () => {
   it('lists voices', async () => {
     server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
     expect(await client().voices.list()).toEqual({ data: [] });
+  });
+});
+
+describe('a streamed upload body on fetch', () => {
+  function recordedSource() {
+    const pulled: number[] = [];
+    let closed = false;
+    async function* source() {
+      try {
+        for (let n = 1; n <= 3; n++) {
+          pulled.push(n);
+          yield new Uint8Array([n]);
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    return { source: source(), pulled, closed: () => closed };
+  }
+
+  it('reads its source only as fetch pulls, with nothing read ahead', async () => {
+    const { source, pulled } = recordedSource();
+    const body = (await webPlatform.streamBody(source)) as ReadableStream<Uint8Array>;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pulled).toEqual([]);
+    const reader = body.getReader();
+    expect(await reader.read()).toEqual({ done: false, value: new Uint8Array([1]) });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pulled).toEqual([1]);
+  });
+
+  it('closes its source when fetch abandons the upload (cancels the body)', async () => {
+    const { source, closed } = recordedSource();
+    const reader = ((await webPlatform.streamBody(source)) as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(closed()).toBe(true);
+  });
+});
+
+describe('Deno', () => {
+  /** Runs `body` in a scope like Deno 1's: no `process`, and a `Deno.env` whose `get` is `get`. */
+  function asDeno<T>(get: (name: string) => string | undefined, body: () => T): T {
+    const scope = globalThis as Record<string, unknown>;
+    const saved = scope.process;
+    scope.process = undefined;
+    scope.Deno = { env: { get } };
+    try {
+      return body();
+    } finally {
+      scope.process = saved;
+      delete scope.Deno;
+    }
+  }
+
+  it('the key and the base URL come from Deno.env', async () => {
+    const env: Record<string, string> = { TOGETHER_API_KEY: 'key-from-deno-env', TOGETHER_BASE_URL: server.baseURL };
+    const client = asDeno(
+      (name) => env[name],
+      () => new WebTogetherAudio(),
+    );
+    server.route('GET /voices', (_req, res) => sendJson(res, 200, { data: [] }));
+    await client.voices.list();
+    expect(server.requests[0].headers.authorization).toBe('Bearer key-from-deno-env');
+  });
+
+  it('without --allow-env (Deno.env.get throws), no key is the usual error naming TOGETHER_API_KEY', () => {
+    const denied = () => {
+      throw new Error('NotCapable: Requires env access');
+    };
+    expect(() => asDeno(denied, () => new WebTogetherAudio())).toThrow(/TOGETHER_API_KEY/);
   });
 });
 

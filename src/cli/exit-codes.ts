@@ -87,8 +87,10 @@ export function exitCodeFor(error: unknown): ExitCode {
 
 /** A realtime failure event: its `type` says whose fault it was. */
 function realtimeExitCode(error: RealtimeError): ExitCode {
-  if (/auth|api_key/i.test(`${error.type ?? ''} ${error.code ?? ''}`)) return ExitCode.auth;
-  if (/rate_limit/i.test(`${error.type ?? ''} ${error.code ?? ''}`)) return ExitCode.rateLimit;
+  // A missing code reads "null" or "undefined", which matches neither pattern.
+  const kind = `${error.type} ${error.code}`;
+  if (/auth|api_key/i.test(kind)) return ExitCode.auth;
+  if (/rate_limit/i.test(kind)) return ExitCode.rateLimit;
   return error.type === 'invalid_request_error' ? ExitCode.badInput : ExitCode.server;
 }
 
@@ -98,6 +100,5 @@ function isParseArgsError(error: unknown): boolean {
 
 /** A file the command was pointed at could not be opened, read or written (ENOENT, EACCES, EISDIR...). */
 function isFileSystemError(error: unknown): boolean {
-  const { syscall, code } = (error ?? {}) as { syscall?: unknown; code?: unknown };
-  return typeof syscall === 'string' && typeof code === 'string' && /^(open|read|write|stat|lstat|scandir|mkdir|rename|unlink)$/.test(syscall);
+  return /^(open|read|write|stat|lstat|scandir|mkdir|rename|unlink)$/.test(String((error as { syscall?: unknown } | null | undefined)?.syscall));
 }

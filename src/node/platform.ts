@@ -48,9 +48,10 @@ function decodeBase64(text: string): Uint8Array | undefined {
  * finishes strictly: a stream that ends before its end marker fails instead of yielding what was
  * decoded so far. `deflate` is the zlib format (RFC 9110); raw deflate fails as corrupt.
  */
+const gunzip = () => zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH });
 const DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
-  gzip: () => zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH }),
-  'x-gzip': () => zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH }),
+  gzip: gunzip,
+  'x-gzip': gunzip,
   deflate: () => zlib.createInflate({ flush: zlib.constants.Z_SYNC_FLUSH }),
   br: () => zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH }),
 };
@@ -62,19 +63,15 @@ function decodeBody(source: ByteSource, encoding: string, corrupt: (problem: str
   const raw = source instanceof Readable ? source : Readable.from(source as AsyncIterable<unknown>);
   const decoder = create();
   const output = new PassThrough();
-  let upstreamFailed = false;
-  raw.once('error', (error) => {
-    upstreamFailed = true;
-    output.destroy(error);
-  });
+  // The first failure is the one the reader gets: destroying a destroyed stream does nothing.
+  raw.once('error', (error) => output.destroy(error));
   decoder.once('error', (error) => {
-    if (upstreamFailed) return;
     raw.destroy();
     output.destroy(corrupt(`the ${encoding}-encoded body is truncated or corrupt (${error.message})`));
   });
   output.once('close', () => {
-    if (!raw.destroyed) raw.destroy();
-    if (!decoder.destroyed) decoder.destroy();
+    raw.destroy();
+    decoder.destroy();
   });
   raw.pipe(decoder).pipe(output);
   return output;

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RealtimeEndpoint } from '../realtime/connection';
@@ -6,6 +5,7 @@ import { RealtimeTTS, type RealtimeTTSOptions, type RealtimeTTSSessionOptions } 
 import type { SpeakOptions, SpeechText } from '../realtime/tts-turn';
 import { wavStream, writeWavFile } from '../wav';
 import { removePartialFile } from './partial-file';
+import { openForWriting } from './speech';
 
 /** A realtime text-to-speech session with Node's file and stream helpers. */
 export class NodeRealtimeTTS extends RealtimeTTS {
@@ -31,19 +31,25 @@ export class NodeRealtimeTTS extends RealtimeTTS {
     return wavStream(this.speak(text, options), this.pcmFormat('wavStream'));
   }
 
-  /** Speaks `text` into a file of the session's response_format as the server sends it (mp3, opus, ..., or raw PCM). */
+  /**
+   * Speaks `text` into a file of the session's response_format as the server sends it (mp3, opus, ..., or raw PCM).
+   * The file is opened before the text is sent, so an unwritable path fails first, and a failed
+   * turn always finds the file it has to remove (not one still being created).
+   */
   async writeFile(path: string, text: SpeechText, options: SpeakOptions = {}): Promise<{ path: string; bytes: number }> {
+    const file = await openForWriting(path);
     let bytes = 0;
-    const turn = this.speak(text, options);
-    async function* counted(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of turn) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    }
     try {
-      await pipeline(Readable.from(counted()), createWriteStream(path));
+      const turn = this.speak(text, options);
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of turn) {
+          bytes += chunk.length;
+          yield chunk;
+        }
+      }
+      await pipeline(Readable.from(counted()), file);
     } catch (error) {
+      file.destroy();
       await removePartialFile(path);
       throw error;
     }

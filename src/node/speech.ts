@@ -89,7 +89,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function openForWriting(path: string): Promise<WriteStream> {
+/** A write stream to `path` once the file is open (created), or the open's error. */
+export function openForWriting(path: string): Promise<WriteStream> {
   return new Promise((resolve, reject) => {
     const file = createWriteStream(path);
     file.once('error', reject);
