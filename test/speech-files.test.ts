@@ -99,7 +99,11 @@ describe('speech request checks', () => {
     ['a missing field', { ...request, model: undefined }, 'The speech request needs "model" (a non-empty string); got nothing.'],
     ['a blank field', { ...request, input: ' ' }, 'The speech request needs "input" (a non-empty string); got " ".'],
     ['a field that is not a string', { ...request, voice: 42 }, 'The speech request needs "voice" (a non-empty string); got 42.'],
-    ['text given as bytes (not echoed)', { ...request, input: new TextEncoder().encode('Hello') }, 'The speech request needs "input" (a non-empty string); got an instance of Uint8Array.'],
+    [
+      'text given as bytes (not echoed)',
+      { ...request, input: new TextEncoder().encode('Hello') },
+      'The speech request needs "input" (a non-empty string); got an instance of Uint8Array.',
+    ],
     ['a number that is not one', { ...request, model: Number.NaN }, 'The speech request needs "model" (a non-empty string); got NaN.'],
   ])('name %s exactly, before any I/O', async (_label, bad, message) => {
     const error = await client.speech.create(bad as AudioSpeechRequest).catch((caught: unknown) => caught);
