@@ -423,3 +423,18 @@ test('cancelling a turn that waits for a free context ends its reader at once, s
   expect(sent('context.cancel')).toEqual([]);
   await tts.close();
 });
+
+test('audio for an item after its done is still the turn’s, and the turn ends settleMs later: the item is not waited on again', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const context = { context_id: await committedContext(peer) };
+    speakItem(peer, 'tts_1', pcm.subarray(0, 480), 480, context);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.subarray(480).toString('base64'), ...context });
+  });
+  const tts = await connect();
+  const started = Date.now();
+  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS, turnTimeoutMs: 3000 }))).toEqual(pcm);
+  expect(Date.now() - started).toBeLessThan(2000);
+  await tts.close();
+});

@@ -69,12 +69,13 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   readonly #options: Required<Pick<SpeakOptions, 'settleMs' | 'turnTimeoutMs'>> & { signal?: AbortSignal };
   readonly #queue: EventQueue<TurnEvent>;
   readonly #itemsInProgress = new Set<string>();
+  /** Items whose `done` has come: their late audio is still the turn's, but they are not waited on again. */
+  readonly #itemsDone = new Set<string>();
   #started = false;
   #finished = false;
   #cancelled = false;
   #committed = false;
   #appended = false;
-  #itemsDone = 0;
   #stopWaiting: (() => void) | undefined;
 
   /** @internal Created by `RealtimeTTS.speak`. */
@@ -187,7 +188,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     for (;;) {
       const idle = this.#committed && this.#itemsInProgress.size === 0;
       if (idle && !this.#appended) return 'over';
-      const settling = idle && this.#itemsDone > 0;
+      const settling = idle && this.#itemsDone.size > 0;
       const result: NextResult<TurnEvent> = await this.#queue.next({ signal, timeoutMs: !this.#committed ? undefined : settling ? settleMs : turnTimeoutMs });
       if ('woken' in result) continue;
       if ('timedOut' in result) {
@@ -202,10 +203,10 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   #partOf(event: TurnEvent): SpeechPart | undefined {
     switch (event.type) {
       case 'conversation.item.audio_output.delta':
-        this.#itemsInProgress.add(event.item_id);
+        if (!this.#itemsDone.has(event.item_id)) this.#itemsInProgress.add(event.item_id);
         return { type: 'audio', audio: decodeBase64(event.delta), itemId: event.item_id };
       case 'conversation.item.audio_output.done':
-        if (this.#itemsInProgress.delete(event.item_id)) this.#itemsDone += 1;
+        if (this.#itemsInProgress.delete(event.item_id)) this.#itemsDone.add(event.item_id);
         return undefined;
       case 'conversation.item.word_timestamps': {
         const words = wordsOf(event);
