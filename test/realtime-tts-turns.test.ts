@@ -298,6 +298,7 @@ test('a bad turn is refused when speak() is called, with a TypeError naming the 
     await expect(call()).rejects.toThrow(/^contextId must be a non-empty string/);
   }
   await expect(tts.append(undefined as unknown as string)).rejects.toThrow(new TypeError('RealtimeTTS.append needs a non-empty string of text, got undefined.'));
+  await expect(tts.append('')).rejects.toThrow(new TypeError('RealtimeTTS.append needs a non-empty string of text, got an empty string.'));
   expect(tts.bufferedAmount).toBe(0);
   await tts.close();
   expect(fake.peers[0].received).toEqual([]);
@@ -348,9 +349,11 @@ test('leaving a turn early gives back the room its unread audio took: a slow ses
 });
 
 test.each([
-  ['a later piece', ['Never sent.']],
-  ['the commit', []],
-])('a turn cancelled while its text is still coming sends neither %s nor anything after', async (_what, later) => {
+  ['cancelled', 'a later piece', ['Never sent.']],
+  ['cancelled', 'the commit', []],
+  ['aborted', 'a later piece', ['Never sent.']],
+  ['aborted', 'the commit', []],
+])('a turn %s while its text is still coming sends neither %s nor anything after', async (how, _what, later) => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   async function* pieces(): AsyncGenerator<string> {
@@ -364,12 +367,15 @@ test.each([
     await peer.until('input_text_buffer.clear');
   });
   const tts = await connect();
-  const turn = tts.speak(pieces());
-  const reading = collectAudio(turn);
+  const controller = new AbortController();
+  const reason = new Error('user left');
+  const turn = tts.speak(pieces(), { signal: controller.signal });
+  const reading = collectAudio(turn).then((audio) => audio.length, (error: unknown) => error);
   while (sent('input_text_buffer.append').length === 0) await pause(5);
-  await turn.cancel();
+  if (how === 'cancelled') await turn.cancel();
+  else controller.abort(reason);
+  expect(await reading).toBe(how === 'cancelled' ? 0 : reason);
   release();
-  expect(await reading).toHaveLength(0);
   await pause(20);
   await tts.clear();
   await fake.scriptsFinished();
@@ -436,5 +442,33 @@ test('audio for an item after its done is still the turn’s, and the turn ends 
   const started = Date.now();
   expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS, turnTimeoutMs: 3000 }))).toEqual(pcm);
   expect(Date.now() - started).toBeLessThan(2000);
+  await tts.close();
+});
+
+test('cancelling a turn that is over, was refused, or was never read leaves the turn in flight in its context alone', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    speakItem(peer, 'tts_1', randomBytes(480), 480, { context_id: await committedContext(peer) });
+    const context = { context_id: await committedContext(peer) };
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_2', delta: pcm.subarray(0, 480).toString('base64'), ...context });
+    await peer.until('input_text_buffer.clear');
+    speakItem(peer, 'tts_2', pcm.subarray(480), 480, context);
+  });
+  const tts = await connect();
+  const over = tts.speak('Over.', { contextId: 'narrator', settleMs: SETTLE_MS });
+  expect(await collectAudio(over)).toHaveLength(480);
+  const inFlight = tts.speak('In flight.', { contextId: 'narrator', settleMs: SETTLE_MS })[Symbol.asyncIterator]();
+  const heard = [(await inFlight.next()).value as Buffer];
+  const refused = tts.speak('Refused.', { contextId: 'narrator' });
+  const refusal = await rejection(collectAudio(refused));
+  expect(refusal).toBeInstanceOf(TogetherAudioError);
+  expect((refusal as Error).message).toBe('Context narrator already has a turn in flight.');
+  const unread = tts.speak('Unread.', { contextId: 'narrator' });
+  for (const turn of [over, refused, unread]) await turn.cancel();
+  await tts.clear();
+  for (let chunk = await inFlight.next(); !chunk.done; chunk = await inFlight.next()) heard.push(chunk.value);
+  expect(Buffer.concat(heard)).toEqual(pcm);
+  expect(sent('context.cancel')).toEqual([]);
   await tts.close();
 });

@@ -47,8 +47,8 @@ export type SpeechPart = { type: 'audio'; audio: Buffer; itemId: string } | { ty
 export interface TurnHost {
   /** Waits for a free context (at most `maxContexts` in flight) and starts routing the context's events to `queue`. */
   begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal | undefined): Promise<void>;
-  /** Stops routing; `cancel` sends `context.cancel` and drops whatever the context still sends. */
-  finish(contextId: string, cancel: boolean): Promise<void>;
+  /** Stops routing the turn's context, if the turn has it; `cancel` sends `context.cancel` and drops whatever the context still sends. */
+  finish(turn: SpeechTurn, cancel: boolean): Promise<void>;
   feed(contextId: string, text: SpeechText, stop: () => boolean): Promise<void>;
   newQueue(): EventQueue<TurnEvent>;
 }
@@ -129,7 +129,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
       throw error;
     } finally {
       this.#finished = true;
-      await this.#host.finish(this.contextId, stillSpeaking && !this.#cancelled);
+      await this.#host.finish(this, stillSpeaking && !this.#cancelled);
     }
   }
 
@@ -162,7 +162,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     this.#stopWaiting?.();
     this.#queue.discard();
     this.#queue.end();
-    await this.#host.finish(this.contextId, this.#started);
+    await this.#host.finish(this, this.#started);
   }
 
   /** @internal The session marks the commit, so that the reader can tell when the turn may be over. */

@@ -224,9 +224,10 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       this.#finished.delete(turn.contextId);
       this.#turns.set(turn.contextId, { turn, queue });
     },
-    finish: async (contextId, cancel) => {
+    finish: async (turn, cancel) => {
+      const { contextId } = turn;
       const active = this.#turns.get(contextId);
-      if (!active) return;
+      if (active?.turn !== turn) return; // never begun, or refused: the context may be another turn's
       this.#turns.delete(contextId);
       active.queue.discard();
       active.queue.end();
