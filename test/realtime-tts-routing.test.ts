@@ -366,3 +366,21 @@ test('a server that names contexts only in its context.cancelled answers still h
   expect(await collectAudio(tts.speak('Hi.', { settleMs: SETTLE_MS, turnTimeoutMs: 1000 }))).toEqual(pcm);
   await tts.close();
 });
+
+test('a new turn in a context whose cancel is not answered yet hears none of the old turn’s late audio, and its own once the server answers', async () => {
+  const fresh = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const context = { context_id: await committedContext(peer) };
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: randomBytes(480).toString('base64'), ...context });
+    await peer.until('context.cancel');
+    await committedContext(peer);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: randomBytes(480).toString('base64'), ...context });
+    peer.send({ type: 'context.cancelled', ...context });
+    speakItem(peer, 'tts_2', fresh, 480, context);
+  });
+  const tts = await connect();
+  for await (const _chunk of tts.speak('Interrupted.', { contextId: 'narrator' })) break;
+  expect(await collectAudio(tts.speak('Again.', { contextId: 'narrator', settleMs: SETTLE_MS }))).toEqual(fresh);
+  await tts.close();
+});
