@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { APITimeoutError, RealtimeError, RealtimeProtocolError, TogetherAudioError } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
 import { rejection, useFakeRealtime, within } from './support/realtime-session';
@@ -56,17 +57,19 @@ test('a done for an item that never had audio does not end the turn: it waits fo
   await tts.close();
 });
 
-test('a turn whose item is not done yet does not settle: it waits up to turnTimeoutMs for the rest of the item', async () => {
+test('a turn whose item is not done yet does not settle, even after an earlier item is done: it waits up to turnTimeoutMs for the rest of the item', async () => {
+  const first = randomBytes(480);
   const pcm = randomBytes(960);
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const context = await committedContext(peer);
+    speakItem(peer, 'tts_0', first, 480, { context_id: context });
     peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.subarray(0, 480).toString('base64'), context_id: context });
     await pause(SETTLE_MS * 2);
     speakItem(peer, 'tts_1', pcm.subarray(480), 480, { context_id: context });
   });
   const tts = await connect();
-  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS / 2, turnTimeoutMs: 2000 }))).toEqual(pcm);
+  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS / 2, turnTimeoutMs: 2000 }))).toEqual(Buffer.concat([first, pcm]));
   await tts.close();
 });
 
@@ -404,7 +407,7 @@ test('a ws:// base URL is accepted as is', async () => {
   await tts.close();
 });
 
-test('cancelling a turn that waits for a free context ends its reader at once, sends nothing, and takes no context', async () => {
+test('cancelling a turn that waits for a free context, or one not read yet, ends its reader at once, sends nothing, and takes no context', async () => {
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const first = await committedContext(peer);
@@ -422,6 +425,9 @@ test('cancelling a turn that waits for a free context ends its reader at once, s
   await pause(20);
   await waiting.cancel();
   expect(await within(1000, 'the cancelled reader', reading)).toHaveLength(0);
+  const unread = tts.speak('Cancelled before it was read.');
+  await unread.cancel();
+  expect(await within(1000, 'the reader of a turn cancelled before it was read', collectAudio(unread))).toHaveLength(0);
   await tts.clear();
   while (!(await first.next()).done);
   expect(await collectAudio(tts.speak('Next.', { settleMs: SETTLE_MS }))).toEqual(Buffer.alloc(6));
@@ -470,5 +476,30 @@ test('cancelling a turn that is over, was refused, or was never read leaves the 
   for (let chunk = await inFlight.next(); !chunk.done; chunk = await inFlight.next()) heard.push(chunk.value);
   expect(Buffer.concat(heard)).toEqual(pcm);
   expect(sent('context.cancel')).toEqual([]);
+  await tts.close();
+});
+
+test('a signal shared by many turns keeps no listener of a turn that is over, however it ended', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    speakItem(peer, 'tts_1', randomBytes(480), 480, { context_id: await committedContext(peer) });
+    await committedContext(peer);
+    const held = await committedContext(peer);
+    await peer.until('input_text_buffer.clear');
+    speakItem(peer, 'tts_2', randomBytes(480), 480, { context_id: held });
+  });
+  const tts = await connect({ maxContexts: 1 });
+  const { signal } = new AbortController();
+  expect(await collectAudio(tts.speak('Spoken.', { signal, settleMs: SETTLE_MS }))).toHaveLength(480);
+  expect(await collectAudio(tts.speak([' '], { signal }))).toHaveLength(0);
+  const held = collectAudio(tts.speak('Held.', { signal, settleMs: SETTLE_MS }));
+  const waiting = tts.speak('Waiting for a context.', { signal });
+  const reading = collectAudio(waiting);
+  await pause(20);
+  await waiting.cancel();
+  expect(await reading).toHaveLength(0);
+  await tts.clear();
+  expect(await held).toHaveLength(480);
+  expect(getEventListeners(signal, 'abort')).toEqual([]);
   await tts.close();
 });
