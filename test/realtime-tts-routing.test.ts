@@ -384,3 +384,15 @@ test('a new turn in a context whose cancel is not answered yet hears none of the
   expect(await collectAudio(tts.speak('Again.', { contextId: 'narrator', settleMs: SETTLE_MS }))).toEqual(fresh);
   await tts.close();
 });
+
+test('a context_id of null names no context: the audio goes to the turn in flight', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await committedContext(peer);
+    speakItem(peer, 'tts_1', pcm, 480, { context_id: null });
+  });
+  const tts = await connect();
+  expect(await collectAudio(tts.speak('Hi.', { settleMs: SETTLE_MS, turnTimeoutMs: 1000 }))).toEqual(pcm);
+  await tts.close();
+});

@@ -46,7 +46,7 @@ export type SpeechPart = { type: 'audio'; audio: Buffer; itemId: string } | { ty
 /** What a turn needs from its session. */
 export interface TurnHost {
   /** Waits for a free context (at most `maxContexts` in flight) and starts routing the context's events to `queue`. */
-  begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal | undefined): Promise<void>;
+  begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal): Promise<void>;
   /** Stops routing the turn's context, if the turn has it; `cancel` sends `context.cancel` and drops whatever the context still sends. */
   finish(turn: SpeechTurn, cancel: boolean): Promise<void>;
   feed(contextId: string, text: SpeechText, stop: () => boolean): Promise<void>;

@@ -258,8 +258,8 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   }
 
   /** Waits for one of the `maxContexts` slots; taken synchronously, so concurrent turns cannot overbook. */
-  #takeSlot(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  #takeSlot(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     if (this.#slotsInUse < this.#maxContexts) {
       this.#slotsInUse += 1;
       return Promise.resolve();
@@ -268,14 +268,14 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       const onAbort = () => {
         const index = this.#slotWaiters.indexOf(take);
         if (index >= 0) this.#slotWaiters.splice(index, 1);
-        reject(signal?.reason);
+        reject(signal.reason);
       };
       const take = () => {
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve();
       };
       this.#slotWaiters.push(take);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
