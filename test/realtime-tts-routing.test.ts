@@ -396,3 +396,23 @@ test('a context_id of null names no context: the audio goes to the turn in fligh
   expect(await collectAudio(tts.speak('Hi.', { settleMs: SETTLE_MS, turnTimeoutMs: 1000 }))).toEqual(pcm);
   await tts.close();
 });
+
+test('a context.cancelled answers the cancel of the context it names only: the other cancels stay pending, and a late event of a cancelling context is not taken for its answer', async () => {
+  const late = (item: string) => ({ type: 'conversation.item.audio_output.delta', item_id: item, delta: 'AAAA', context_id: 'ctx_a' });
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('context.cancel');
+    await peer.until('context.cancel');
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_x' });
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_b' });
+    peer.send(late('before_answer'));
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_a' });
+    peer.send(late('after_answer'));
+    peer.socket.close(1000);
+  });
+  const tts = await connect();
+  await tts.cancel('ctx_a');
+  await tts.cancel('ctx_b');
+  expect(await collect(tts.events())).toEqual([{ type: 'context.cancelled', context_id: 'ctx_x' }, late('after_answer')]);
+  await tts.close();
+});

@@ -49,7 +49,8 @@ export interface TurnHost {
   begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal): Promise<void>;
   /** Stops routing the turn's context, if the turn has it; `cancel` sends `context.cancel` and drops whatever the context still sends. */
   finish(turn: SpeechTurn, cancel: boolean): Promise<void>;
-  feed(contextId: string, text: SpeechText, stop: () => boolean): Promise<void>;
+  /** Sends the turn's text and commits it, unless `stop()` says the turn is over. */
+  feed(turn: SpeechTurn, text: SpeechText, stop: () => boolean): Promise<void>;
   newQueue(): EventQueue<TurnEvent>;
 }
 
@@ -178,7 +179,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   }
 
   #startFeeding(): void {
-    void this.#host.feed(this.contextId, this.#text, () => this.#finished || this.#cancelled).catch((error: unknown) => {
+    void this.#host.feed(this, this.#text, () => this.#finished || this.#cancelled).catch((error: unknown) => {
       this.#queue.pushError(error instanceof Error ? error : new TogetherAudioError(String(error)));
     });
   }

@@ -235,18 +235,18 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       this.#remember(contextId);
       if (cancel) await this.#sendCancel(contextId).catch(() => undefined); // a closed socket has nothing left to cancel
     },
-    feed: async (contextId, text, stop) => {
-      const active = this.#turns.get(contextId);
+    feed: async (turn, text, stop) => {
+      const { contextId } = turn;
       const pieces = typeof text === 'string' ? [text] : text;
       for await (const piece of pieces) {
         if (stop()) return;
         if (typeof piece !== 'string') throw new TypeError(`Text pieces must be strings, got ${describe(piece)}.`);
         if (piece === '') continue;
-        active?.turn.appended(piece);
+        turn.appended(piece);
         await this.append(piece, { contextId });
       }
       if (stop()) return;
-      active?.turn.committed();
+      turn.committed();
       await this.commit({ contextId });
     },
   };
