@@ -59,6 +59,7 @@ test('a failure naming no context fails every turn in flight with the same typed
     expect(result).toMatchObject({ name: 'RealtimeError', message: 'Backend overloaded (code overloaded)', code: 'overloaded', type: 'server_error', eventType: 'error', contextId: undefined });
   }
   await tts.clear();
+  expect(await generalEvents(tts)).toEqual({ types: [], failure: undefined });
   await fake.scriptsFinished();
   expect(fake.peers[0].received.map((event) => event.type)).not.toContain('context.cancel');
   await tts.close();
@@ -326,5 +327,92 @@ test('events() stops waiting when its signal aborts, with the signal’s reason'
   const listening = rejection(collect(tts.events({ signal: controller.signal })));
   controller.abort(reason);
   expect(await listening).toBe(reason);
+  await tts.close();
+});
+
+test('the session remembers the last 1000 finished contexts: late events of those reach nobody, those of older ones reach events()', async () => {
+  const turns = 1001;
+  fake.onSession(
+    TTS,
+    async (peer) => {
+      sessionCreated(peer);
+      for (let i = 0; i < turns; i += 1) await committedContext(peer);
+      for (const context of ['turn_0', 'turn_1', `turn_${turns - 1}`]) {
+        peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'late', delta: 'AAAA', context_id: context });
+      }
+      peer.socket.close(1000);
+    },
+    { record: false },
+  );
+  const tts = await connect();
+  // Whitespace alone is spoken as nothing: each turn is over at its commit.
+  for (let i = 0; i < turns; i += 1) await collectAudio(tts.speak([' '], { contextId: `turn_${i}` }));
+  const late = await collect(tts.events());
+  expect(late).toEqual([{ type: 'conversation.item.audio_output.delta', item_id: 'late', delta: 'AAAA', context_id: 'turn_0' }]);
+  await tts.close();
+});
+
+test('a server that names contexts only in its context.cancelled answers still has its unnamed audio go to the turn in flight', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const { event } = await peer.until('context.cancel');
+    peer.send({ type: 'context.cancelled', context_id: event.context_id });
+    await committedContext(peer);
+    speakItem(peer, 'tts_1', pcm, 480);
+  });
+  const tts = await connect();
+  await tts.cancel('earlier');
+  expect(await collectAudio(tts.speak('Hi.', { settleMs: SETTLE_MS, turnTimeoutMs: 1000 }))).toEqual(pcm);
+  await tts.close();
+});
+
+test('a new turn in a context whose cancel is not answered yet hears none of the old turn’s late audio, and its own once the server answers', async () => {
+  const fresh = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const context = { context_id: await committedContext(peer) };
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: randomBytes(480).toString('base64'), ...context });
+    await peer.until('context.cancel');
+    await committedContext(peer);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: randomBytes(480).toString('base64'), ...context });
+    peer.send({ type: 'context.cancelled', ...context });
+    speakItem(peer, 'tts_2', fresh, 480, context);
+  });
+  const tts = await connect();
+  for await (const _chunk of tts.speak('Interrupted.', { contextId: 'narrator' })) break;
+  expect(await collectAudio(tts.speak('Again.', { contextId: 'narrator', settleMs: SETTLE_MS }))).toEqual(fresh);
+  await tts.close();
+});
+
+test('a context_id of null names no context: the audio goes to the turn in flight', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await committedContext(peer);
+    speakItem(peer, 'tts_1', pcm, 480, { context_id: null });
+  });
+  const tts = await connect();
+  expect(await collectAudio(tts.speak('Hi.', { settleMs: SETTLE_MS, turnTimeoutMs: 1000 }))).toEqual(pcm);
+  await tts.close();
+});
+
+test('a context.cancelled answers the cancel of the context it names only: the other cancels stay pending, and a late event of a cancelling context is not taken for its answer', async () => {
+  const late = (item: string) => ({ type: 'conversation.item.audio_output.delta', item_id: item, delta: 'AAAA', context_id: 'ctx_a' });
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    await peer.until('context.cancel');
+    await peer.until('context.cancel');
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_x' });
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_b' });
+    peer.send(late('before_answer'));
+    peer.send({ type: 'context.cancelled', context_id: 'ctx_a' });
+    peer.send(late('after_answer'));
+    peer.socket.close(1000);
+  });
+  const tts = await connect();
+  await tts.cancel('ctx_a');
+  await tts.cancel('ctx_b');
+  expect(await collect(tts.events())).toEqual([{ type: 'context.cancelled', context_id: 'ctx_x' }, late('after_answer')]);
   await tts.close();
 });

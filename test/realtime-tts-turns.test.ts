@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { APITimeoutError, RealtimeError, RealtimeProtocolError, TogetherAudioError } from '../src';
 import type { ServerPeer } from './support/fake-realtime';
 import { rejection, useFakeRealtime, within } from './support/realtime-session';
@@ -56,17 +57,19 @@ test('a done for an item that never had audio does not end the turn: it waits fo
   await tts.close();
 });
 
-test('a turn whose item is not done yet does not settle: it waits up to turnTimeoutMs for the rest of the item', async () => {
+test('a turn whose item is not done yet does not settle, even after an earlier item is done: it waits up to turnTimeoutMs for the rest of the item', async () => {
+  const first = randomBytes(480);
   const pcm = randomBytes(960);
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const context = await committedContext(peer);
+    speakItem(peer, 'tts_0', first, 480, { context_id: context });
     peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.subarray(0, 480).toString('base64'), context_id: context });
     await pause(SETTLE_MS * 2);
     speakItem(peer, 'tts_1', pcm.subarray(480), 480, { context_id: context });
   });
   const tts = await connect();
-  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS / 2, turnTimeoutMs: 2000 }))).toEqual(pcm);
+  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS / 2, turnTimeoutMs: 2000 }))).toEqual(Buffer.concat([first, pcm]));
   await tts.close();
 });
 
@@ -298,6 +301,7 @@ test('a bad turn is refused when speak() is called, with a TypeError naming the 
     await expect(call()).rejects.toThrow(/^contextId must be a non-empty string/);
   }
   await expect(tts.append(undefined as unknown as string)).rejects.toThrow(new TypeError('RealtimeTTS.append needs a non-empty string of text, got undefined.'));
+  await expect(tts.append('')).rejects.toThrow(new TypeError('RealtimeTTS.append needs a non-empty string of text, got an empty string.'));
   expect(tts.bufferedAmount).toBe(0);
   await tts.close();
   expect(fake.peers[0].received).toEqual([]);
@@ -348,9 +352,11 @@ test('leaving a turn early gives back the room its unread audio took: a slow ses
 });
 
 test.each([
-  ['a later piece', ['Never sent.']],
-  ['the commit', []],
-])('a turn cancelled while its text is still coming sends neither %s nor anything after', async (_what, later) => {
+  ['cancelled', 'a later piece', ['Never sent.']],
+  ['cancelled', 'the commit', []],
+  ['aborted', 'a later piece', ['Never sent.']],
+  ['aborted', 'the commit', []],
+])('a turn %s while its text is still coming sends neither %s nor anything after', async (how, _what, later) => {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   async function* pieces(): AsyncGenerator<string> {
@@ -364,12 +370,15 @@ test.each([
     await peer.until('input_text_buffer.clear');
   });
   const tts = await connect();
-  const turn = tts.speak(pieces());
-  const reading = collectAudio(turn);
+  const controller = new AbortController();
+  const reason = new Error('user left');
+  const turn = tts.speak(pieces(), { signal: controller.signal });
+  const reading = collectAudio(turn).then((audio) => audio.length, (error: unknown) => error);
   while (sent('input_text_buffer.append').length === 0) await pause(5);
-  await turn.cancel();
+  if (how === 'cancelled') await turn.cancel();
+  else controller.abort(reason);
+  expect(await reading).toBe(how === 'cancelled' ? 0 : reason);
   release();
-  expect(await reading).toHaveLength(0);
   await pause(20);
   await tts.clear();
   await fake.scriptsFinished();
@@ -398,7 +407,7 @@ test('a ws:// base URL is accepted as is', async () => {
   await tts.close();
 });
 
-test('cancelling a turn that waits for a free context ends its reader at once, sends nothing, and takes no context', async () => {
+test('cancelling a turn that waits for a free context, or one not read yet, ends its reader at once, sends nothing, and takes no context', async () => {
   fake.onSession(TTS, async (peer) => {
     sessionCreated(peer);
     const first = await committedContext(peer);
@@ -416,10 +425,81 @@ test('cancelling a turn that waits for a free context ends its reader at once, s
   await pause(20);
   await waiting.cancel();
   expect(await within(1000, 'the cancelled reader', reading)).toHaveLength(0);
+  const unread = tts.speak('Cancelled before it was read.');
+  await unread.cancel();
+  expect(await within(1000, 'the reader of a turn cancelled before it was read', collectAudio(unread))).toHaveLength(0);
   await tts.clear();
   while (!(await first.next()).done);
   expect(await collectAudio(tts.speak('Next.', { settleMs: SETTLE_MS }))).toEqual(Buffer.alloc(6));
   expect(sent('input_text_buffer.append').map((event) => event.text)).toEqual(['First.', 'Next.']);
   expect(sent('context.cancel')).toEqual([]);
+  await tts.close();
+});
+
+test('audio for an item after its done is still the turn’s, and the turn ends settleMs later: the item is not waited on again', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    const context = { context_id: await committedContext(peer) };
+    speakItem(peer, 'tts_1', pcm.subarray(0, 480), 480, context);
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_1', delta: pcm.subarray(480).toString('base64'), ...context });
+  });
+  const tts = await connect();
+  const started = Date.now();
+  expect(await collectAudio(tts.speak('Hello.', { settleMs: SETTLE_MS, turnTimeoutMs: 3000 }))).toEqual(pcm);
+  expect(Date.now() - started).toBeLessThan(2000);
+  await tts.close();
+});
+
+test('cancelling a turn that is over, was refused, or was never read leaves the turn in flight in its context alone', async () => {
+  const pcm = randomBytes(960);
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    speakItem(peer, 'tts_1', randomBytes(480), 480, { context_id: await committedContext(peer) });
+    const context = { context_id: await committedContext(peer) };
+    peer.send({ type: 'conversation.item.audio_output.delta', item_id: 'tts_2', delta: pcm.subarray(0, 480).toString('base64'), ...context });
+    await peer.until('input_text_buffer.clear');
+    speakItem(peer, 'tts_2', pcm.subarray(480), 480, context);
+  });
+  const tts = await connect();
+  const over = tts.speak('Over.', { contextId: 'narrator', settleMs: SETTLE_MS });
+  expect(await collectAudio(over)).toHaveLength(480);
+  const inFlight = tts.speak('In flight.', { contextId: 'narrator', settleMs: SETTLE_MS })[Symbol.asyncIterator]();
+  const heard = [(await inFlight.next()).value as Buffer];
+  const refused = tts.speak('Refused.', { contextId: 'narrator' });
+  const refusal = await rejection(collectAudio(refused));
+  expect(refusal).toBeInstanceOf(TogetherAudioError);
+  expect((refusal as Error).message).toBe('Context narrator already has a turn in flight.');
+  const unread = tts.speak('Unread.', { contextId: 'narrator' });
+  for (const turn of [over, refused, unread]) await turn.cancel();
+  await tts.clear();
+  for (let chunk = await inFlight.next(); !chunk.done; chunk = await inFlight.next()) heard.push(chunk.value);
+  expect(Buffer.concat(heard)).toEqual(pcm);
+  expect(sent('context.cancel')).toEqual([]);
+  await tts.close();
+});
+
+test('a signal shared by many turns keeps no listener of a turn that is over, however it ended', async () => {
+  fake.onSession(TTS, async (peer) => {
+    sessionCreated(peer);
+    speakItem(peer, 'tts_1', randomBytes(480), 480, { context_id: await committedContext(peer) });
+    await committedContext(peer);
+    const held = await committedContext(peer);
+    await peer.until('input_text_buffer.clear');
+    speakItem(peer, 'tts_2', randomBytes(480), 480, { context_id: held });
+  });
+  const tts = await connect({ maxContexts: 1 });
+  const { signal } = new AbortController();
+  expect(await collectAudio(tts.speak('Spoken.', { signal, settleMs: SETTLE_MS }))).toHaveLength(480);
+  expect(await collectAudio(tts.speak([' '], { signal }))).toHaveLength(0);
+  const held = collectAudio(tts.speak('Held.', { signal, settleMs: SETTLE_MS }));
+  const waiting = tts.speak('Waiting for a context.', { signal });
+  const reading = collectAudio(waiting);
+  await pause(20);
+  await waiting.cancel();
+  expect(await reading).toHaveLength(0);
+  await tts.clear();
+  expect(await held).toHaveLength(480);
+  expect(getEventListeners(signal, 'abort')).toEqual([]);
   await tts.close();
 });

@@ -699,6 +699,7 @@ test.each(['%%%%', 'AAA', 'AA=A', 42])('an audio delta that is not base64 (%p) f
     for await (const chunk of tts.speak('Hi.')) heard.push(chunk);
   })().catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(RealtimeProtocolError);
+  expect((failure as Error).message).toBe('The server sent an audio delta that is not base64.');
   expect(heard).toEqual([Buffer.from([0, 0, 0])]);
   await tts.close();
 });

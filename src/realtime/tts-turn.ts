@@ -46,10 +46,11 @@ export type SpeechPart = { type: 'audio'; audio: Buffer; itemId: string } | { ty
 /** What a turn needs from its session. */
 export interface TurnHost {
   /** Waits for a free context (at most `maxContexts` in flight) and starts routing the context's events to `queue`. */
-  begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal | undefined): Promise<void>;
-  /** Stops routing; `cancel` sends `context.cancel` and drops whatever the context still sends. */
-  finish(contextId: string, cancel: boolean): Promise<void>;
-  feed(contextId: string, text: SpeechText, stop: () => boolean): Promise<void>;
+  begin(turn: SpeechTurn, queue: EventQueue<TurnEvent>, signal: AbortSignal): Promise<void>;
+  /** Stops routing the turn's context, if the turn has it; `cancel` sends `context.cancel` and drops whatever the context still sends. */
+  finish(turn: SpeechTurn, cancel: boolean): Promise<void>;
+  /** Sends the turn's text and commits it, unless `stop()` says the turn is over. */
+  feed(turn: SpeechTurn, text: SpeechText, stop: () => boolean): Promise<void>;
   newQueue(): EventQueue<TurnEvent>;
 }
 
@@ -69,12 +70,13 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   readonly #options: Required<Pick<SpeakOptions, 'settleMs' | 'turnTimeoutMs'>> & { signal?: AbortSignal };
   readonly #queue: EventQueue<TurnEvent>;
   readonly #itemsInProgress = new Set<string>();
+  /** Items whose `done` has come: their late audio is still the turn's, but they are not waited on again. */
+  readonly #itemsDone = new Set<string>();
   #started = false;
   #finished = false;
   #cancelled = false;
   #committed = false;
   #appended = false;
-  #itemsDone = 0;
   #stopWaiting: (() => void) | undefined;
 
   /** @internal Created by `RealtimeTTS.speak`. */
@@ -128,7 +130,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
       throw error;
     } finally {
       this.#finished = true;
-      await this.#host.finish(this.contextId, stillSpeaking && !this.#cancelled);
+      await this.#host.finish(this, stillSpeaking && !this.#cancelled);
     }
   }
 
@@ -161,7 +163,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     this.#stopWaiting?.();
     this.#queue.discard();
     this.#queue.end();
-    await this.#host.finish(this.contextId, this.#started);
+    await this.#host.finish(this, this.#started);
   }
 
   /** @internal The session marks the commit, so that the reader can tell when the turn may be over. */
@@ -177,7 +179,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   }
 
   #startFeeding(): void {
-    void this.#host.feed(this.contextId, this.#text, () => this.#finished || this.#cancelled).catch((error: unknown) => {
+    void this.#host.feed(this, this.#text, () => this.#finished || this.#cancelled).catch((error: unknown) => {
       this.#queue.pushError(error instanceof Error ? error : new TogetherAudioError(String(error)));
     });
   }
@@ -187,7 +189,7 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
     for (;;) {
       const idle = this.#committed && this.#itemsInProgress.size === 0;
       if (idle && !this.#appended) return 'over';
-      const settling = idle && this.#itemsDone > 0;
+      const settling = idle && this.#itemsDone.size > 0;
       const result: NextResult<TurnEvent> = await this.#queue.next({ signal, timeoutMs: !this.#committed ? undefined : settling ? settleMs : turnTimeoutMs });
       if ('woken' in result) continue;
       if ('timedOut' in result) {
@@ -202,10 +204,10 @@ export class SpeechTurn implements AsyncIterable<Buffer> {
   #partOf(event: TurnEvent): SpeechPart | undefined {
     switch (event.type) {
       case 'conversation.item.audio_output.delta':
-        this.#itemsInProgress.add(event.item_id);
+        if (!this.#itemsDone.has(event.item_id)) this.#itemsInProgress.add(event.item_id);
         return { type: 'audio', audio: decodeBase64(event.delta), itemId: event.item_id };
       case 'conversation.item.audio_output.done':
-        if (this.#itemsInProgress.delete(event.item_id)) this.#itemsDone += 1;
+        if (this.#itemsInProgress.delete(event.item_id)) this.#itemsDone.add(event.item_id);
         return undefined;
       case 'conversation.item.word_timestamps': {
         const words = wordsOf(event);

@@ -224,9 +224,10 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       this.#finished.delete(turn.contextId);
       this.#turns.set(turn.contextId, { turn, queue });
     },
-    finish: async (contextId, cancel) => {
+    finish: async (turn, cancel) => {
+      const { contextId } = turn;
       const active = this.#turns.get(contextId);
-      if (!active) return;
+      if (active?.turn !== turn) return; // never begun, or refused: the context may be another turn's
       this.#turns.delete(contextId);
       active.queue.discard();
       active.queue.end();
@@ -234,18 +235,18 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       this.#remember(contextId);
       if (cancel) await this.#sendCancel(contextId).catch(() => undefined); // a closed socket has nothing left to cancel
     },
-    feed: async (contextId, text, stop) => {
-      const active = this.#turns.get(contextId);
+    feed: async (turn, text, stop) => {
+      const { contextId } = turn;
       const pieces = typeof text === 'string' ? [text] : text;
       for await (const piece of pieces) {
         if (stop()) return;
         if (typeof piece !== 'string') throw new TypeError(`Text pieces must be strings, got ${describe(piece)}.`);
         if (piece === '') continue;
-        active?.turn.appended(piece);
+        turn.appended(piece);
         await this.append(piece, { contextId });
       }
       if (stop()) return;
-      active?.turn.committed();
+      turn.committed();
       await this.commit({ contextId });
     },
   };
@@ -257,8 +258,8 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
   }
 
   /** Waits for one of the `maxContexts` slots; taken synchronously, so concurrent turns cannot overbook. */
-  #takeSlot(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  #takeSlot(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
     if (this.#slotsInUse < this.#maxContexts) {
       this.#slotsInUse += 1;
       return Promise.resolve();
@@ -267,14 +268,14 @@ export class RealtimeTTS implements AsyncIterable<RealtimeTtsEvent> {
       const onAbort = () => {
         const index = this.#slotWaiters.indexOf(take);
         if (index >= 0) this.#slotWaiters.splice(index, 1);
-        reject(signal?.reason);
+        reject(signal.reason);
       };
       const take = () => {
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve();
       };
       this.#slotWaiters.push(take);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
