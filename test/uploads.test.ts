@@ -674,8 +674,15 @@ describe('an upload that fails for good closes the files it opened', () => {
   }
 
   async function settledDescriptorsOn(file: string): Promise<number> {
-    // Closing a file is asynchronous: give it a moment (on a loaded machine, up to a few seconds).
-    for (let waited = 0; waited < 5000 && descriptorsOn(file) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Opening and closing a file are asynchronous: a stream destroyed while its file is opening
+    // holds the descriptor from the moment the open completes until its close does. So none may
+    // show at first and one a moment later; settled means none for 200 ms (within a few seconds
+    // on a loaded machine).
+    let closedSince = 0;
+    for (let waited = 0; waited < 5000 && waited - closedSince < 200; waited += 20) {
+      if (descriptorsOn(file) > 0) closedSince = waited + 20;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     return descriptorsOn(file);
   }
 
