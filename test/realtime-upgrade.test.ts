@@ -252,9 +252,11 @@ describe.each(transports)('opening over %s', (_name, transport) => {
   test('a session that opened leaves no listener on the signal, and its handshake deadline passing changes nothing', async () => {
     fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
     const controller = new AbortController();
-    const stt = await connect({ ...transport, signal: controller.signal, handshakeTimeoutMs: 100 });
+    // Long enough for a loaded machine to open the session within it.
+    const deadline = Date.now() + 1000;
+    const stt = await connect({ ...transport, signal: controller.signal, handshakeTimeoutMs: 1000 });
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, deadline + 100 - Date.now()));
     await stt.appendAudio(Buffer.alloc(320));
     await stt.close();
   });
