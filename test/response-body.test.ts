@@ -397,6 +397,42 @@ describe('streamed bodies', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  /** A streamed speech response as the generated method gives it: its body is the guarded web ReadableStream. */
+  async function streamedSpeech(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: speech }, { responseType: 'stream', ...options });
+    return response.data as unknown as ReadableStream<Uint8Array>;
+  }
+
+  it('the idle timeout counts only while the reader waits: a reader that pauses through a silence longer than it gets the rest', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1]));
+      setTimeout(() => res.end(Buffer.from([2])), 400);
+    });
+    const reader = (await streamedSpeech({ timeout: 150 })).getReader();
+    expect([...((await reader.read()).value ?? [])]).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // not reading, while the server is silent for 400 ms
+    expect([...((await reader.read()).value ?? [])]).toEqual([2]);
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('a streamed body its reader cancels closes the connection and leaves no listener on the signal', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1, 2, 3])); // and then nothing
+    });
+    const controller = new AbortController();
+    const reader = (await streamedSpeech({ signal: controller.signal })).getReader();
+    expect([...((await reader.read()).value ?? [])]).toEqual([1, 2, 3]);
+    await reader.cancel();
+    expect(await outcome).toBe('closed early');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('audio declared longer than 256 MiB is refused from the headers, pointing to the streamed forms', async () => {
     let outcome!: Promise<'finished' | 'closed early'>;
     server.route('POST /audio/speech', async (req, res) => {
