@@ -313,11 +313,17 @@ describe('a JSON success body, parsed strictly', () => {
     [' \n', 'the body is empty (application/json)'],
     ['{"data": [', 'the body is not valid JSON (application/json): {"data": ['],
     ['42', 'the body is JSON but not an object (application/json): 42'],
+    ['null', 'the body is JSON but not an object (application/json)'],
   ])('%j: %s', async (body, problem) => {
     answerVoices(body);
     const error = await voicesError();
     expect(error.constructor).toBe(UnexpectedResponseError);
     expect(error.message).toBe(`200 GET /voices: ${problem}`);
+  });
+
+  it('a byte order mark is dropped only at the start: one inside a string is part of the data', async () => {
+    answerVoices('{"data":[],"mark":"\uFEFF"}');
+    expect(await client.voices.list()).toEqual({ data: [], mark: '\uFEFF' });
   });
 
   it('without a content type, the message says so', async () => {
