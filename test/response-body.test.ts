@@ -120,6 +120,20 @@ describe('a JSON body at the 32 MiB cap', () => {
     expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
   });
 
+  it('a chunked body is refused as soon as it passes the cap, without waiting for its end, and the connection is closed', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /voices', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = jsonOfSize(MAX_JSON_BODY_BYTES + 1);
+      for (let at = 0; at < body.length; at += 1 << 20) res.write(body.subarray(at, at + (1 << 20)));
+      // and then nothing, never the end
+    });
+    const error = (await (await clientInternals(client)).voices.fetchVoices({ timeout: 5_000 }).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
+    expect(await outcome).toBe('closed early');
+  });
+
   it('a declared length over the cap is refused from the headers alone, before any of the body is read', async () => {
     let outcome!: Promise<'finished' | 'closed early'>;
     server.route('GET /voices', (_req, res) => {
