@@ -216,16 +216,18 @@ function kindOf(mediaType: string): BodyKind {
 
 /**
  * The kind of body a request asked for: JSON when it wants parsed data, otherwise what its Accept
- * header names (events when that is all it names, audio when it names any). Undefined: no check.
+ * header names (events when that is all it names, audio when it names any; the wildcard of all types names none). Undefined: no check.
  */
 function expectedBody(config: InternalAxiosRequestConfig): BodyKind | undefined {
   const wanted = internalOf(config).togetherResponseType ?? config.responseType;
   if (wanted === undefined || wanted === 'json') return 'json';
   const accept = String(config.headers.get('Accept') ?? '');
+  // `*/*` (axios's default Accept ends with it) names every kind, so none in particular.
   const kinds = new Set(
     accept
       .split(',')
-      .filter((type) => type.trim() !== '')
+      .map((range) => range.split(';')[0].trim())
+      .filter((type) => type !== '' && type !== '*/*')
       .map(kindOf),
   );
   if (kinds.size === 1 && kinds.has('event-stream')) return 'event-stream';

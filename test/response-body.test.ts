@@ -240,6 +240,23 @@ describe('the body checked against what the request asked for', () => {
     expect((error as Error).message).toBe('200 POST /audio/speech: expected text/event-stream but got no content type: data: [DONE]');
   });
 
+  it.each([
+    ['axios’s default Accept (application/json, text/plain, */*)', undefined],
+    ['Accept */*', '*/*'],
+    ['an empty Accept', ''],
+  ])('a request through api() that names no particular kind, with %s, takes the body it gets', async (_name, accept) => {
+    class PageApi extends BaseAPI {
+      get() {
+        return this.axios.request({ url: `${this.basePath}/page`, responseType: 'text', headers: accept === undefined ? {} : { Accept: accept } });
+      }
+    }
+    server.route('GET /page', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<p>status page</p>');
+    });
+    expect((await client.api(PageApi).get()).data).toBe('<p>status page</p>');
+  });
+
   it('JSON and event requests ask for compressed bodies, audio for identity, and a caller’s own Accept-Encoding is kept', async () => {
     server.route('GET /voices', (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
