@@ -130,13 +130,12 @@ function bodyError(error: unknown, redact?: Redact): Error {
   if (typed instanceof TogetherAudioError) return typed;
   // Read by shape, not instanceof: the socket's error may come from another realm (a vm context, a test runner).
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return new APIConnectionError(
-    `The connection broke off before the response body ended${typeof message === 'string' && message ? `: ${redact ? redact(message) : message}` : ''}.`,
-    {
-      code: typeof code === 'string' ? code : undefined,
-      cause: error,
-    },
-  );
+  // A browser's message is a sentence of its own ("The network connection was lost."): one full stop.
+  const detail = typeof message === 'string' && message ? `: ${(redact ? redact(message) : message).replace(/\.$/, '')}` : '';
+  return new APIConnectionError(`The connection broke off before the response body ended${detail}.`, {
+    code: typeof code === 'string' ? code : undefined,
+    cause: error,
+  });
 }
 
 /** Whether a response body is still a stream (not yet read). */

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
 import { clientInternals } from '../src/client';
-import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, readErrorBody } from '../src/response-body';
+import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, guardStreamedBody, readErrorBody } from '../src/response-body';
 import { BaseAPI } from '../generated/base';
 import { FakeTogether, readBody } from './support/fake-together';
 
@@ -319,6 +319,35 @@ describe('a body that breaks off', () => {
     expect(error.message).toBe('The connection broke off before the response body ended: aborted.');
     expect(error.code).toBe('ECONNRESET');
     expect((error.cause as Error).message).toBe('aborted');
+  });
+});
+
+describe('a fetch body that breaks off (a web ReadableStream, as the fetch adapter gives)', () => {
+  /** The error reading `failure`'s guarded body gives. */
+  async function failureReading(failure: unknown): Promise<APIConnectionError> {
+    const body = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(failure) });
+    return (await guardStreamedBody(body, undefined)
+      .getReader()
+      .read()
+      .catch((e: unknown) => e)) as APIConnectionError;
+  }
+
+  it('a DOMException, as browsers fail a fetch body with, is quoted, and its numeric legacy code is no error code', async () => {
+    const failure = new DOMException('The network connection to api.together.xyz was lost.', 'NetworkError');
+    const error = await failureReading(failure);
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended: The network connection to api.together.xyz was lost.');
+    expect(error.code).toBeUndefined();
+    expect(error.cause).toBe(failure);
+  });
+
+  it.each([
+    ['a failure without a message', new TypeError()],
+    ['a failure that is not an error', undefined],
+  ])('%s still reads as a sentence', async (_name, failure) => {
+    const error = await failureReading(failure);
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended.');
   });
 });
 
