@@ -140,7 +140,7 @@ function bodyError(error: unknown, redact?: Redact): Error {
 
 /** Whether a response body is still a stream (not yet read). */
 export function isStreamBody(data: unknown): data is ByteSource {
-  return isWebReadableStream(data) || isNodeReadable(data) || (isAsyncIterable(data) && typeof data !== 'string');
+  return isWebReadableStream(data) || isNodeReadable(data) || isAsyncIterable(data);
 }
 
 /** Releases a body nobody will read (a failed attempt about to be retried), so its connection is freed. */
