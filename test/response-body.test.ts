@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Stream } from 'node:stream';
 import zlib from 'node:zlib';
 import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
 import { clientInternals } from '../src/client';
@@ -145,6 +146,39 @@ describe('a JSON body at the 32 MiB cap', () => {
     expect(error.constructor).toBe(UnexpectedResponseError);
     expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
     expect(await outcome).toBe('closed early');
+  });
+});
+
+describe('request bodies that cannot be sent twice', () => {
+  it('a stream of the old kind (pipe and events, no async iteration, as older libraries give) is not retried', async () => {
+    class UploadApi extends BaseAPI {
+      send(data: Stream) {
+        return this.axios.request({
+          method: 'POST',
+          url: `${this.basePath}/upload`,
+          data,
+          headers: { 'content-type': 'application/octet-stream' },
+          timeout: 2_000,
+        });
+      }
+    }
+    server.route('POST /upload', async (req, res) => {
+      await readBody(req);
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"busy"}}');
+    });
+    const body = new Stream();
+    setImmediate(() => {
+      body.emit('data', Buffer.from('audio'));
+      body.emit('end');
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 2, initialRetryDelay: 1 });
+    const error = (await retrying
+      .api(UploadApi)
+      .send(body)
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^503 .*: busy$/);
+    expect(server.requests).toHaveLength(1);
   });
 });
 
