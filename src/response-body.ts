@@ -276,7 +276,11 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
     return response;
   }
   if (response.status === 204 || response.status === 205 || config.method?.toUpperCase() === 'HEAD') {
-    await body.cancel();
+    // Read to its end before it is released: a body cancelled unread takes its socket with it, which
+    // a keep-alive connection would outlive. Anything a server sends anyway is dropped.
+    const reader = byteReader(body);
+    await reader.read();
+    await reader.cancel();
     response.data = wanted === 'arraybuffer' ? new Uint8Array(0) : '';
     return response;
   }

@@ -193,6 +193,17 @@ describe('bodies that are empty by their status or method', () => {
     expect(response.data).toBe('');
   });
 
+  it('a 204 releases its connection for the next request: sequential calls reuse one keep-alive connection', async () => {
+    const clientPorts = new Set<number | undefined>();
+    server.route('GET /voices', (req, res) => {
+      clientPorts.add(req.socket.remotePort);
+      res.writeHead(204);
+      res.end();
+    });
+    for (let call = 0; call < 3; call++) expect((await (await clientInternals(client)).voices.fetchVoices()).status).toBe(204);
+    expect(clientPorts.size).toBe(1);
+  });
+
   it('a 205 to a binary request resolves with no bytes', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);
@@ -205,6 +216,19 @@ describe('bodies that are empty by their status or method', () => {
     );
     expect(response.status).toBe(205);
     expect(response.data).toEqual(new Uint8Array(0));
+  });
+
+  it('a body a server sends with a 205 anyway is dropped, and its connection closed', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /voices', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(205, { 'content-type': 'application/json' });
+      res.write('{"data":['); // and then nothing
+    });
+    const response = await (await clientInternals(client)).voices.fetchVoices();
+    expect(response.status).toBe(205);
+    expect(response.data).toBe('');
+    expect(await outcome).toBe('closed early');
   });
 
   it('a HEAD request made through api() resolves with the headers and an empty body', async () => {
