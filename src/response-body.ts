@@ -315,8 +315,9 @@ function parseJson(response: AxiosResponse, bytes: Uint8Array, redact?: Redact):
 
 /** The whole body, or undefined (and the body released) once it passes `maxBytes`. */
 async function readUpTo(body: ReadableStream<Uint8Array>, maxBytes: number, response: AxiosResponse): Promise<Uint8Array | undefined> {
+  // NaN when no length is declared, which compares false.
   const declared = Number(response.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (declared > maxBytes) {
     await body.cancel();
     return undefined;
   }
