@@ -60,6 +60,19 @@ it('leaves compressed JSON to fetch, which decodes it', async () => {
   expect(server.requests[0].headers['accept-encoding']).toMatch(/gzip/);
 });
 
+it('gives a 204 an empty body, as on Node, and as a Response no body at all', async () => {
+  server.route('GET /voices', (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  const { data, response } = await client().voices.list().withResponse();
+  expect(response.status).toBe(204);
+  expect(data).toBe('');
+  const raw = await client().voices.list().asResponse();
+  expect(raw.status).toBe(204);
+  expect(raw.body).toBeNull();
+});
+
 it('releases the body of a failed attempt before retrying: the server sees that response closed, unread', async () => {
   let firstClosed!: Promise<boolean>;
   server.route('POST /audio/speech', async (req, res) => {
