@@ -285,6 +285,16 @@ describe('the body checked against what the request asked for', () => {
     expect([...(await client.speech.create(speech))]).toEqual([9, 8, 7]);
   });
 
+  it('speech in a format the generated code names no media type for asks for every kind, and takes the audio', async () => {
+    answerSpeech({ 'content-type': 'audio/ogg' }, Buffer.from([4, 5, 6]));
+    const response = await (await clientInternals(client)).audio.audioSpeech(
+      { audioSpeechRequest: { ...speech, response_format: 'opus' as never } },
+      { responseType: 'arraybuffer' },
+    );
+    expect(server.requests[0].headers.accept).toBe('application/octet-stream,audio/wav,audio/mpeg,text/event-stream,application/json');
+    expect([...(response.data as unknown as Uint8Array)]).toEqual([4, 5, 6]);
+  });
+
   it('events asked for, a body without a content type is refused', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);
