@@ -190,7 +190,7 @@ export async function toTogetherErrorReadingBody(error: unknown, platform: Platf
  * would decode them (`decodesCompressed` false), compressed bodies are not asked for. (A fetch
  * runtime decodes bodies itself, and browsers choose Accept-Encoding themselves.)
  */
-export function prepareResponse(config: InternalAxiosRequestConfig, decodesCompressed = true): InternalAxiosRequestConfig {
+export function prepareResponse(config: InternalAxiosRequestConfig, decodesCompressed: boolean): InternalAxiosRequestConfig {
   const internal = internalOf(config);
   if (internal.togetherResponseType === undefined) {
     internal.togetherResponseType = config.responseType ?? 'json';
