@@ -130,18 +130,17 @@ function bodyError(error: unknown, redact?: Redact): Error {
   if (typed instanceof TogetherAudioError) return typed;
   // Read by shape, not instanceof: the socket's error may come from another realm (a vm context, a test runner).
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return new APIConnectionError(
-    `The connection broke off before the response body ended${typeof message === 'string' && message ? `: ${redact ? redact(message) : message}` : ''}.`,
-    {
-      code: typeof code === 'string' ? code : undefined,
-      cause: error,
-    },
-  );
+  // A browser's message is a sentence of its own ("The network connection was lost."): one full stop.
+  const detail = typeof message === 'string' && message ? `: ${(redact ? redact(message) : message).replace(/\.$/, '')}` : '';
+  return new APIConnectionError(`The connection broke off before the response body ended${detail}.`, {
+    code: typeof code === 'string' ? code : undefined,
+    cause: error,
+  });
 }
 
 /** Whether a response body is still a stream (not yet read). */
 export function isStreamBody(data: unknown): data is ByteSource {
-  return isWebReadableStream(data) || isNodeReadable(data) || (isAsyncIterable(data) && typeof data !== 'string');
+  return isWebReadableStream(data) || isNodeReadable(data) || isAsyncIterable(data);
 }
 
 /** Releases a body nobody will read (a failed attempt about to be retried), so its connection is freed. */
@@ -191,7 +190,7 @@ export async function toTogetherErrorReadingBody(error: unknown, platform: Platf
  * would decode them (`decodesCompressed` false), compressed bodies are not asked for. (A fetch
  * runtime decodes bodies itself, and browsers choose Accept-Encoding themselves.)
  */
-export function prepareResponse(config: InternalAxiosRequestConfig, decodesCompressed = true): InternalAxiosRequestConfig {
+export function prepareResponse(config: InternalAxiosRequestConfig, decodesCompressed: boolean): InternalAxiosRequestConfig {
   const internal = internalOf(config);
   if (internal.togetherResponseType === undefined) {
     internal.togetherResponseType = config.responseType ?? 'json';
@@ -216,16 +215,18 @@ function kindOf(mediaType: string): BodyKind {
 
 /**
  * The kind of body a request asked for: JSON when it wants parsed data, otherwise what its Accept
- * header names (events when that is all it names, audio when it names any). Undefined: no check.
+ * header names (events when that is all it names, audio when it names any; the wildcard of all types names none). Undefined: no check.
  */
 function expectedBody(config: InternalAxiosRequestConfig): BodyKind | undefined {
   const wanted = internalOf(config).togetherResponseType ?? config.responseType;
   if (wanted === undefined || wanted === 'json') return 'json';
   const accept = String(config.headers.get('Accept') ?? '');
+  // `*/*` (axios's default Accept ends with it) names every kind, so none in particular.
   const kinds = new Set(
     accept
       .split(',')
-      .filter((type) => type.trim() !== '')
+      .map((range) => range.split(';')[0].trim())
+      .filter((type) => type !== '' && type !== '*/*')
       .map(kindOf),
   );
   if (kinds.size === 1 && kinds.has('event-stream')) return 'event-stream';
@@ -252,6 +253,8 @@ const settled = new WeakSet<object>();
 export async function settleResponse<T extends AxiosResponse>(response: T, platform: Platform, redact?: Redact): Promise<T> {
   const { config } = response;
   const wanted = internalOf(config).togetherResponseType;
+  // fetch gives no body at all (null) for a 204, a 205 or a HEAD response: read, it is an empty one, as on Node.
+  if (response.data === null && wanted !== 'stream') response.data = new ReadableStream({ start: (controller) => controller.close() });
   if (wanted === undefined || !isStreamBody(response.data) || settled.has(response)) return response;
   settled.add(response);
   stopSocketTimeout(response.request);
@@ -275,7 +278,11 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
     return response;
   }
   if (response.status === 204 || response.status === 205 || config.method?.toUpperCase() === 'HEAD') {
-    await body.cancel();
+    // Read to its end before it is released: a body cancelled unread takes its socket with it, which
+    // a keep-alive connection would outlive. Anything a server sends anyway is dropped.
+    const reader = byteReader(body);
+    await reader.read();
+    await reader.cancel();
     response.data = wanted === 'arraybuffer' ? new Uint8Array(0) : '';
     return response;
   }
@@ -310,8 +317,9 @@ function parseJson(response: AxiosResponse, bytes: Uint8Array, redact?: Redact):
 
 /** The whole body, or undefined (and the body released) once it passes `maxBytes`. */
 async function readUpTo(body: ReadableStream<Uint8Array>, maxBytes: number, response: AxiosResponse): Promise<Uint8Array | undefined> {
+  // NaN when no length is declared, which compares false.
   const declared = Number(response.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (declared > maxBytes) {
     await body.cancel();
     return undefined;
   }

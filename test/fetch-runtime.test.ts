@@ -61,6 +61,36 @@ it('leaves compressed JSON to fetch, which decodes it', async () => {
   expect(server.requests[0].headers['accept-encoding']).toMatch(/gzip/);
 });
 
+it('gives a 204 an empty body, as on Node, and as a Response no body at all', async () => {
+  server.route('GET /voices', (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  const { data, response } = await client().voices.list().withResponse();
+  expect(response.status).toBe(204);
+  expect(data).toBe('');
+  const raw = await client().voices.list().asResponse();
+  expect(raw.status).toBe(204);
+  expect(raw.body).toBeNull();
+});
+
+it('releases the body of a failed attempt before retrying: the server sees that response closed, unread', async () => {
+  let firstClosed!: Promise<boolean>;
+  server.route('POST /audio/speech', async (req, res) => {
+    await readJson(req);
+    if (server.requests.length === 1) {
+      firstClosed = new Promise((resolve) => res.once('close', () => resolve(res.writableFinished)));
+      res.writeHead(503, { 'content-type': 'application/json' });
+      return void res.write('{"error": {"message": "busy"'); // and then nothing
+    }
+    res.writeHead(200, { 'content-type': 'audio/mpeg' });
+    res.end('mp3');
+  });
+  const audio = await client({ timeout: 10_000, maxRetries: 1 }).speech.create(request);
+  expect(Buffer.from(audio).toString()).toBe('mp3');
+  expect(await firstClosed).toBe(false);
+});
+
 describe('the timeout on fetch', () => {
   it('bounds the wait for the headers, not the whole body: speech that takes longer than it arrives whole', async () => {
     const chunks = [1, 2, 3, 4, 5, 6].map((n) => Buffer.alloc(100, n));

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { Stream } from 'node:stream';
 import zlib from 'node:zlib';
 import { APIConnectionError, TogetherAudio, UnexpectedResponseError } from '../src';
 import { clientInternals } from '../src/client';
-import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, readErrorBody } from '../src/response-body';
+import { MAX_ERROR_BODY_BYTES, MAX_JSON_BODY_BYTES, guardStreamedBody, readErrorBody } from '../src/response-body';
 import { BaseAPI } from '../generated/base';
 import { FakeTogether, readBody } from './support/fake-together';
 
@@ -121,6 +122,20 @@ describe('a JSON body at the 32 MiB cap', () => {
     expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
   });
 
+  it('a chunked body is refused as soon as it passes the cap, without waiting for its end, and the connection is closed', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /voices', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const body = jsonOfSize(MAX_JSON_BODY_BYTES + 1);
+      for (let at = 0; at < body.length; at += 1 << 20) res.write(body.subarray(at, at + (1 << 20)));
+      // and then nothing, never the end
+    });
+    const error = (await (await clientInternals(client)).voices.fetchVoices({ timeout: 5_000 }).catch((e: unknown) => e)) as UnexpectedResponseError;
+    expect(error.message).toBe('200 GET /voices: the body is larger than 32 MiB, the most this client holds in memory for it');
+    expect(await outcome).toBe('closed early');
+  });
+
   it('a declared length over the cap is refused from the headers alone, before any of the body is read', async () => {
     let outcome!: Promise<'finished' | 'closed early'>;
     server.route('GET /voices', (_req, res) => {
@@ -135,6 +150,39 @@ describe('a JSON body at the 32 MiB cap', () => {
   });
 });
 
+describe('request bodies that cannot be sent twice', () => {
+  it('a stream of the old kind (pipe and events, no async iteration, as older libraries give) is not retried', async () => {
+    class UploadApi extends BaseAPI {
+      send(data: Stream) {
+        return this.axios.request({
+          method: 'POST',
+          url: `${this.basePath}/upload`,
+          data,
+          headers: { 'content-type': 'application/octet-stream' },
+          timeout: 2_000,
+        });
+      }
+    }
+    server.route('POST /upload', async (req, res) => {
+      await readBody(req);
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"busy"}}');
+    });
+    const body = new Stream();
+    setImmediate(() => {
+      body.emit('data', Buffer.from('audio'));
+      body.emit('end');
+    });
+    const retrying = new TogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 2, initialRetryDelay: 1 });
+    const error = (await retrying
+      .api(UploadApi)
+      .send(body)
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^503 .*: busy$/);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('bodies that are empty by their status or method', () => {
   it('a 204 to a JSON request resolves with status 204 and an empty body, not an "empty body" error', async () => {
     server.route('GET /voices', (_req, res) => {
@@ -144,6 +192,17 @@ describe('bodies that are empty by their status or method', () => {
     const response = await (await clientInternals(client)).voices.fetchVoices();
     expect(response.status).toBe(204);
     expect(response.data).toBe('');
+  });
+
+  it('a 204 releases its connection for the next request: sequential calls reuse one keep-alive connection', async () => {
+    const clientPorts = new Set<number | undefined>();
+    server.route('GET /voices', (req, res) => {
+      clientPorts.add(req.socket.remotePort);
+      res.writeHead(204);
+      res.end();
+    });
+    for (let call = 0; call < 3; call++) expect((await (await clientInternals(client)).voices.fetchVoices()).status).toBe(204);
+    expect(clientPorts.size).toBe(1);
   });
 
   it('a 205 to a binary request resolves with no bytes', async () => {
@@ -158,6 +217,19 @@ describe('bodies that are empty by their status or method', () => {
     );
     expect(response.status).toBe(205);
     expect(response.data).toEqual(new Uint8Array(0));
+  });
+
+  it('a body a server sends with a 205 anyway is dropped, and its connection closed', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('GET /voices', (_req, res) => {
+      outcome = outcomeOf(res);
+      res.writeHead(205, { 'content-type': 'application/json' });
+      res.write('{"data":['); // and then nothing
+    });
+    const response = await (await clientInternals(client)).voices.fetchVoices();
+    expect(response.status).toBe(205);
+    expect(response.data).toBe('');
+    expect(await outcome).toBe('closed early');
   });
 
   it('a HEAD request made through api() resolves with the headers and an empty body', async () => {
@@ -214,6 +286,16 @@ describe('the body checked against what the request asked for', () => {
     expect([...(await client.speech.create(speech))]).toEqual([9, 8, 7]);
   });
 
+  it('speech in a format the generated code names no media type for asks for every kind, and takes the audio', async () => {
+    answerSpeech({ 'content-type': 'audio/ogg' }, Buffer.from([4, 5, 6]));
+    const response = await (await clientInternals(client)).audio.audioSpeech(
+      { audioSpeechRequest: { ...speech, response_format: 'opus' as never } },
+      { responseType: 'arraybuffer' },
+    );
+    expect(server.requests[0].headers.accept).toBe('application/octet-stream,audio/wav,audio/mpeg,text/event-stream,application/json');
+    expect([...(response.data as unknown as Uint8Array)]).toEqual([4, 5, 6]);
+  });
+
   it('events asked for, a body without a content type is refused', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);
@@ -225,6 +307,23 @@ describe('the body checked against what the request asked for', () => {
     })().catch((e: unknown) => e);
     expect((error as Error).constructor).toBe(UnexpectedResponseError);
     expect((error as Error).message).toBe('200 POST /audio/speech: expected text/event-stream but got no content type: data: [DONE]');
+  });
+
+  it.each([
+    ['axios’s default Accept (application/json, text/plain, */*)', undefined],
+    ['Accept */*', '*/*'],
+    ['an empty Accept', ''],
+  ])('a request through api() that names no particular kind, with %s, takes the body it gets', async (_name, accept) => {
+    class PageApi extends BaseAPI {
+      get() {
+        return this.axios.request({ url: `${this.basePath}/page`, responseType: 'text', headers: accept === undefined ? {} : { Accept: accept } });
+      }
+    }
+    server.route('GET /page', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<p>status page</p>');
+    });
+    expect((await client.api(PageApi).get()).data).toBe('<p>status page</p>');
   });
 
   it('JSON and event requests ask for compressed bodies, audio for identity, and a caller’s own Accept-Encoding is kept', async () => {
@@ -295,6 +394,35 @@ describe('a body that breaks off', () => {
   });
 });
 
+describe('a fetch body that breaks off (a web ReadableStream, as the fetch adapter gives)', () => {
+  /** The error reading `failure`'s guarded body gives. */
+  async function failureReading(failure: unknown): Promise<APIConnectionError> {
+    const body = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(failure) });
+    return (await guardStreamedBody(body, undefined)
+      .getReader()
+      .read()
+      .catch((e: unknown) => e)) as APIConnectionError;
+  }
+
+  it('a DOMException, as browsers fail a fetch body with, is quoted, and its numeric legacy code is no error code', async () => {
+    const failure = new DOMException('The network connection to api.together.xyz was lost.', 'NetworkError');
+    const error = await failureReading(failure);
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended: The network connection to api.together.xyz was lost.');
+    expect(error.code).toBeUndefined();
+    expect(error.cause).toBe(failure);
+  });
+
+  it.each([
+    ['a failure without a message', new TypeError()],
+    ['a failure that is not an error', undefined],
+  ])('%s still reads as a sentence', async (_name, failure) => {
+    const error = await failureReading(failure);
+    expect(error.constructor).toBe(APIConnectionError);
+    expect(error.message).toBe('The connection broke off before the response body ended.');
+  });
+});
+
 describe('a JSON success body, parsed strictly', () => {
   function answerVoices(body: string | Buffer, headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' }): void {
     server.route('GET /voices', (_req, res) => {
@@ -317,11 +445,17 @@ describe('a JSON success body, parsed strictly', () => {
     [' \n', 'the body is empty (application/json)'],
     ['{"data": [', 'the body is not valid JSON (application/json): {"data": ['],
     ['42', 'the body is JSON but not an object (application/json): 42'],
+    ['null', 'the body is JSON but not an object (application/json)'],
   ])('%j: %s', async (body, problem) => {
     answerVoices(body);
     const error = await voicesError();
     expect(error.constructor).toBe(UnexpectedResponseError);
     expect(error.message).toBe(`200 GET /voices: ${problem}`);
+  });
+
+  it('a byte order mark is dropped only at the start: one inside a string is part of the data', async () => {
+    answerVoices('{"data":[],"mark":"\uFEFF"}');
+    expect(await client.voices.list()).toEqual({ data: [], mark: '\uFEFF' });
   });
 
   it('without a content type, the message says so', async () => {
@@ -416,6 +550,42 @@ describe('streamed bodies', () => {
       const response = await client.speech.create(speech, { signal: controller.signal }).asResponse();
       await response.arrayBuffer();
     }
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  /** A streamed speech response as the generated method gives it: its body is the guarded web ReadableStream. */
+  async function streamedSpeech(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+    const response = await (await clientInternals(client)).audio.audioSpeech({ audioSpeechRequest: speech }, { responseType: 'stream', ...options });
+    return response.data as unknown as ReadableStream<Uint8Array>;
+  }
+
+  it('the idle timeout counts only while the reader waits: a reader that pauses through a silence longer than it gets the rest', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1]));
+      setTimeout(() => res.end(Buffer.from([2])), 400);
+    });
+    const reader = (await streamedSpeech({ timeout: 150 })).getReader();
+    expect([...((await reader.read()).value ?? [])]).toEqual([1]);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // not reading, while the server is silent for 400 ms
+    expect([...((await reader.read()).value ?? [])]).toEqual([2]);
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('a streamed body its reader cancels closes the connection and leaves no listener on the signal', async () => {
+    let outcome!: Promise<'finished' | 'closed early'>;
+    server.route('POST /audio/speech', async (req, res) => {
+      await readBody(req);
+      outcome = outcomeOf(res);
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      res.write(Buffer.from([1, 2, 3])); // and then nothing
+    });
+    const controller = new AbortController();
+    const reader = (await streamedSpeech({ signal: controller.signal })).getReader();
+    expect([...((await reader.read()).value ?? [])]).toEqual([1, 2, 3]);
+    await reader.cancel();
+    expect(await outcome).toBe('closed early');
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 

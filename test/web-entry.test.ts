@@ -1,5 +1,5 @@
 import { webPlatform } from '../src/platform';
-import { TogetherAudio as WebTogetherAudio, TogetherAudioError } from '../src/web';
+import { TogetherAudio as WebTogetherAudio, TogetherAudioError, UnexpectedResponseError } from '../src/web';
 import { asBrowserPage } from './support/browser-page';
 import { FakeTogether, sendJson } from './support/fake-together';
 
@@ -149,5 +149,17 @@ describe('the runtime-neutral client where axios has its http adapter (Node, Bun
     });
     const client = new WebTogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL });
     await expect(client.voices.list()).resolves.toEqual(voices);
+  });
+
+  it('refuses by name a body compressed although identity was asked for, which it cannot decode', async () => {
+    server.route('GET /voices', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(require('node:zlib').gzipSync('{"data":[]}'));
+    });
+    const client = new WebTogetherAudio({ apiKey: API_KEY, baseURL: server.baseURL, maxRetries: 0 });
+    const error = (await client.voices.list().catch((e: unknown) => e)) as Error;
+    expect(error.constructor).toBe(UnexpectedResponseError);
+    expect(error.message).toBe('200 GET /voices: the body has Content-Encoding "gzip", which this client does not decode');
+    expect(server.requests[0].headers['accept-encoding']).toBe('identity');
   });
 });
