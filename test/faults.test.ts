@@ -169,10 +169,11 @@ describe('timeouts', () => {
       res.writeHead(200, { 'content-type': 'audio/wav' });
       res.write(randomBytes(500));
     });
-    const body = await makeClient({ timeout: 150 }).speech.createReadable(request);
+    // The same timeout bounds the wait for the headers: long enough for a loaded machine.
+    const body = await makeClient({ timeout: 600 }).speech.createReadable(request);
     const error = await failure(drain(body));
     expect(error).toBeInstanceOf(APITimeoutError);
-    expect((error as Error).message).toMatch(/sent nothing for 150 ms/);
+    expect((error as Error).message).toMatch(/sent nothing for 600 ms/);
     await serverClosed();
   });
 
@@ -181,7 +182,7 @@ describe('timeouts', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(chunkEvent(randomBytes(64)));
     });
-    const error = await failure(drain(makeClient({ timeout: 150 }).speech.stream(request)));
+    const error = await failure(drain(makeClient({ timeout: 600 }).speech.stream(request)));
     expect(error).toBeInstanceOf(StreamError);
     expect((error as Error).cause).toBeInstanceOf(APITimeoutError);
     await serverClosed();
