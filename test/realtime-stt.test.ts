@@ -994,6 +994,65 @@ describe('what a reconnect replays', () => {
     expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
     await stt.close();
   });
+
+  test('after a gap, a commit whose audio was all lost is not sent again: the replay starts with the audio still held', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000)); // the first second leaves the buffer; its commit is still held
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32000, droppedMs: 1000 },
+      { type: 'reconnected', attempt: 1, replayedBytes: 64000 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    // A commit with no audio before it would be an empty commit, which the server refuses.
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('commits made under server VAD are covered by its transcripts: after switching to manual commits, the next transcript frees its audio', async () => {
+    let sessions = 0;
+    let report!: (events: ClientMessage[]) => void;
+    const resent = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'by VAD' });
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'by hand' });
+        peer.socket.terminate();
+        return;
+      }
+      const { event, before } = await peer.until('input_audio_buffer.commit');
+      report([...before, event]);
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    for await (const event of stt) {
+      if (event.type === 'conversation.item.input_audio_transcription.completed' && event.transcript === 'by VAD') {
+        await stt.updateSession({ turn_detection: null });
+        await stt.appendAudio(randomBytes(1600));
+        await stt.commit();
+      }
+      if (event.type === 'reconnected') {
+        expect(event.replayedBytes).toBe(0);
+        break;
+      }
+    }
+    await stt.appendAudio(randomBytes(320));
+    await stt.commit();
+    expect(appended(await within(3000, 'the second session', resent))).toEqual(['transcription_session.updated', 320, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
 });
 
 describe('reconnect attempts', () => {
