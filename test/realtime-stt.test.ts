@@ -1053,6 +1053,53 @@ describe('what a reconnect replays', () => {
     expect(appended(await within(3000, 'the second session', resent))).toEqual(['transcription_session.updated', 320, 'input_audio_buffer.commit']);
     await stt.close();
   });
+
+  test('audio appended while a replay is being sent goes out once, after the replayed audio', async () => {
+    const held = 6_400_000; // more than the kernel's socket buffers take, so the replay waits for the server to read
+    let sessions = 0;
+    let resumeReading!: () => void;
+    const mayRead = new Promise<void>((resolve) => (resumeReading = resolve));
+    let report!: (events: ClientMessage[]) => void;
+    const received = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(
+      STT,
+      async (peer) => {
+        sessions += 1;
+        transcriptionSessionCreated(peer);
+        if (sessions === 1) {
+          await peer.until('input_audio_buffer.commit');
+          peer.socket.terminate();
+          return;
+        }
+        peer.socket.pause();
+        await mayRead;
+        peer.socket.resume();
+        const first = await peer.until('input_audio_buffer.commit');
+        const second = await peer.until('input_audio_buffer.commit');
+        report([...first.before, first.event, ...second.before, second.event]);
+      },
+      { record: false },
+    );
+    const stt = await connect({ turnDetection: null, highWaterMark: 0, reconnect: { initialDelayMs: 1, replayBufferBytes: held } });
+    await stt.appendAudio(randomBytes(held));
+    await stt.commit();
+    const marker = Buffer.alloc(3200, 0x55);
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') {
+        while (stt.bufferedAmount === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        const appending = stt.appendAudio(marker).then(() => stt.commit());
+        resumeReading();
+        await appending;
+      }
+      if (event.type === 'reconnected') {
+        expect(event.replayedBytes).toBe(held + marker.length);
+        break;
+      }
+    }
+    const sizes = appended(await within(10_000, 'the replay', received));
+    expect(sizes).toEqual([...Array(held / 32000).fill(32000), 'input_audio_buffer.commit', marker.length, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
 });
 
 describe('reconnect attempts', () => {
