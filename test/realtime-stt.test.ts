@@ -1393,6 +1393,37 @@ describe('session settings', () => {
     expect(fake.peers[0].received).toEqual([]);
   });
 
+  test('a setting passed as undefined to updateSession is left as it was, also for the session a reconnect opens', async () => {
+    let sessions = 0;
+    const sent: ClientMessage[][] = [[], []];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      const mine = sent[sessions - 1];
+      if (sessions === 1) {
+        mine.push(await peer.next(), await peer.next());
+        peer.socket.terminate();
+        return;
+      }
+      mine.push(await peer.next());
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ language: 'de', reconnect: { initialDelayMs: 1 } });
+    await stt.updateSession({ language: undefined, prompt: 'Grüezi' });
+    for await (const transcript of stt.transcripts()) {
+      expect(transcript).toBe('back');
+      break;
+    }
+    expect(sent).toEqual([
+      [
+        { type: 'transcription_session.updated', session: { language: 'de' } },
+        { type: 'transcription_session.updated', session: { prompt: 'Grüezi' } },
+      ],
+      [{ type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi' } }],
+    ]);
+    await stt.close();
+  });
+
   test('after a reconnect the settings given so far are sent again, and commits follow the latest turn_detection', async () => {
     let sessions = 0;
     const resent: ClientMessage[] = [];
