@@ -1309,6 +1309,27 @@ describe('reconnect attempts', () => {
     expect(fake.upgrades).toHaveLength(1);
   });
 
+  test('close() while a reconnect waits for its upgrade: the attempt failing after it changes nothing, later calls say the session is closed', async () => {
+    fake.onSession(STT, (peer) => {
+      transcriptionSessionCreated(peer);
+      fake.stall(STT, 'upgrade');
+      peer.socket.terminate();
+    });
+    const stt = await connect({ handshakeTimeoutMs: 150, reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type);
+      while (fake.upgrades.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stt.close();
+    }
+    expect(seen).toEqual(['reconnecting']);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the attempt's handshake timeout
+    const error = await rejection(stt.appendAudio(Buffer.alloc(2)));
+    expect((error as Error).constructor).toBe(TogetherAudioError);
+    expect((error as Error).message).toBe('The realtime session is closed; open a new one.');
+    expect(fake.upgrades).toHaveLength(2);
+  });
+
   test('close() while a reconnect is connecting closes the new connection once it opens, and replays nothing', async () => {
     let sessions = 0;
     let second: ServerPeer | undefined;
