@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { WebSocket as WsWebSocket } from 'ws';
 import {
   APIConnectionError,
@@ -28,6 +28,15 @@ const transports: Array<[string, object]> = [
   ['ws', {}],
   ['a platform WebSocket', platform],
 ];
+
+/** Resolves once the client has ended the connection (the server's side reads its end). */
+function released(socket: Socket): Promise<void> {
+  if (socket.readableEnded || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    socket.once('end', resolve).once('close', resolve);
+    socket.resume();
+  });
+}
 
 function endpoint(path: string): string {
   return `${fake.baseURL.replace(/^http:/, 'ws:')}${path}`;
@@ -223,14 +232,15 @@ describe('over a platform WebSocket', () => {
 });
 
 describe.each(transports)('opening over %s', (_name, transport) => {
-  test('an upgrade never answered fails after handshakeTimeoutMs with APITimeoutError naming the endpoint and the wait', async () => {
+  test('an upgrade never answered fails after handshakeTimeoutMs with APITimeoutError naming the endpoint and the wait, and its connection is closed', async () => {
     fake.stall(STT, 'upgrade');
     const error = await within(5000, 'connect', rejection(connect({ ...transport, handshakeTimeoutMs: 150 })));
     expect((error as Error).constructor).toBe(APITimeoutError);
     expect((error as Error).message).toBe(`The realtime upgrade to ${endpoint('/realtime')} got no answer within 150 ms.`);
+    await within(2000, 'the client letting go of the connection', released(fake.stalled[0]));
   });
 
-  test('aborting the signal during the upgrade rejects with APIUserAbortError carrying the reason, and leaves no listener', async () => {
+  test('aborting the signal during the upgrade rejects with APIUserAbortError carrying the reason, closes the connection, and leaves no listener', async () => {
     fake.stall(STT, 'upgrade');
     const controller = new AbortController();
     const reason = new Error('the user left');
@@ -241,6 +251,7 @@ describe.each(transports)('opening over %s', (_name, transport) => {
     expect((error as Error).constructor).toBe(APIUserAbortError);
     expect((error as Error).cause).toBe(reason);
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    await within(2000, 'the client letting go of the connection', released(fake.stalled[0]));
   });
 
   test('an aborted signal is refused before any upgrade', async () => {
