@@ -70,6 +70,7 @@ test('connects with model, input_audio_format and VAD off in the query, the Open
   expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000', turn_detection: 'none' });
   expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
   expect(upgrade.headers['openai-beta']).toBe('realtime=v1');
+  expect(upgrade.headers['sec-websocket-extensions']).toBeUndefined(); // no permessage-deflate: base64 PCM hardly compresses
 });
 
 test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream reads in', async () => {

@@ -269,6 +269,26 @@ describe.each(transports)('opening over %s', (_name, transport) => {
     await stt.appendAudio(Buffer.alloc(320));
     await stt.close();
   });
+
+  test('close() does the closing handshake at once: the server sees 1000, and close() settles long before closeTimeoutMs', async () => {
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
+    const stt = await connect({ ...transport, closeTimeoutMs: 60_000 });
+    await within(2000, 'close()', stt.close());
+    expect(await within(2000, 'the server seeing the close', fake.peers[0].closed)).toMatchObject({ code: 1000 });
+  });
+
+  test("after the server's close frame, while its connection is still open, an append is refused with RealtimeClosedError, never dropped", async () => {
+    fake.onSession(STT, (peer) => {
+      transcriptionSessionCreated(peer);
+      peer.socket.pause(); // the client's answering close frame is never read, so the connection stays open
+      peer.tcp.write(Buffer.from([0x88, 0x02, 0x03, 0xe8])); // a close frame (code 1000), past the server's ws
+    });
+    const stt = await connect({ ...transport, closeTimeoutMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const error = await rejection(stt.appendAudio(Buffer.alloc(320)));
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
+    await stt.close();
+  });
 });
 
 describe('opening over ws', () => {
