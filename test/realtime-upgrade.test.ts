@@ -42,10 +42,13 @@ function endpoint(path: string): string {
   return `${fake.baseURL.replace(/^http:/, 'ws:')}${path}`;
 }
 
-/** Makes the global scope look like a browser page (a `window`, no Node runtime detected) while `body` runs. */
-async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown): Promise<T> {
+/**
+ * Makes the global scope look like a browser page (a `window`, no Node runtime detected) while `body`
+ * runs, or with `worker` like a web worker (no `window` either).
+ */
+async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown, { worker = false } = {}): Promise<T> {
   const scope = globalThis as Record<string, unknown>;
-  scope.window = { document: {} };
+  if (!worker) scope.window = { document: {} };
   if (WebSocket) scope.WebSocket = WebSocket;
   try {
     return await body();
@@ -53,6 +56,32 @@ async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown): Pr
     delete scope.window;
     if (WebSocket) delete scope.WebSocket;
   }
+}
+
+/**
+ * Calls `start` with `globalThis.process` replaced, as a bundler's shim or a runtime without one would
+ * have it. Opening a session picks its WebSocket before its first await, so the swap covers that choice.
+ */
+function withProcess<T>(process: unknown, start: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'process') as PropertyDescriptor;
+  Object.defineProperty(globalThis, 'process', { value: process, configurable: true, writable: true });
+  try {
+    return start();
+  } finally {
+    Object.defineProperty(globalThis, 'process', descriptor);
+  }
+}
+
+/** `ws`'s WebSocket class as a platform one that records the path of each socket it opens. */
+function countingWebSocket(): { Counted: PlatformWebSocketConstructor; constructed: string[] } {
+  const constructed: string[] = [];
+  class Counted extends WsWebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      constructed.push(new URL(url).pathname);
+    }
+  }
+  return { Counted: Counted as unknown as PlatformWebSocketConstructor, constructed };
 }
 
 describe('over a platform WebSocket', () => {
@@ -212,13 +241,7 @@ describe('over a platform WebSocket', () => {
 
   test("outside Node the global WebSocket is used, and a runtime without one is told to pass it", async () => {
     fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
-    const constructed: string[] = [];
-    class Counted extends WsWebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols);
-        constructed.push(new URL(url).pathname);
-      }
-    }
+    const { Counted, constructed } = countingWebSocket();
     const stt = await asBrowserPage(() => connect({ dangerouslyAllowBrowser: true }), Counted);
     expect(constructed).toEqual(['/v1/realtime']);
     expect(fake.upgrades[0].headers.authorization).toBeUndefined();
@@ -228,6 +251,17 @@ describe('over a platform WebSocket', () => {
     expect((error as Error).constructor).toBe(TogetherAudioError);
     expect((error as Error).message).toBe('This runtime has no WebSocket; pass one as the WebSocket option.');
     expect(fake.upgrades).toHaveLength(1);
+  });
+
+  test('so it is in a page whose bundler defines a process without versions, and in a web worker (neither window nor process)', async () => {
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
+    const { Counted, constructed } = countingWebSocket();
+    const shimmed = await asBrowserPage(() => withProcess({ env: {}, browser: true }, () => connect({ dangerouslyAllowBrowser: true })), Counted);
+    await shimmed.close();
+    const inWorker = await asBrowserPage(() => withProcess(undefined, () => connect({ dangerouslyAllowBrowser: true })), Counted, { worker: true });
+    await inWorker.close();
+    expect(constructed).toEqual(['/v1/realtime', '/v1/realtime']);
+    expect(fake.upgrades.map((upgrade) => upgrade.headers.authorization)).toEqual([undefined, undefined]);
   });
 });
 
