@@ -484,7 +484,35 @@ describe('reconnect (opt-in)', () => {
     })().catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'RealtimeError', code: 'session_limit' });
     await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toMatchObject({ code: 'session_limit' });
+    await fake.peers[0].closed;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // far past initialDelayMs
+    expect(await stt.events()[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
     expect(fake.upgrades).toHaveLength(1);
+    await stt.close();
+  });
+
+  test('a close by the server with code 1000 but no fatal failure is reconnected too, the announcement naming code and reason', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      if (sessions === 1) return peer.socket.close(1000, 'idle');
+      await peer.next();
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') seen.push(`${event.error.constructor.name}: ${event.error.message}`);
+      else seen.push(event.type);
+      if (event.type === 'reconnected') await stt.appendAudio(Buffer.alloc(320));
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual([
+      'RealtimeClosedError: The realtime connection closed unexpectedly during the session (close code 1000: idle).',
+      'reconnected',
+      'conversation.item.input_audio_transcription.completed',
+    ]);
     await stt.close();
   });
 
