@@ -1045,6 +1045,35 @@ describe('what a reconnect replays', () => {
     await stt.close();
   });
 
+  test('after such a gap, the transcript of the replayed commit frees its audio: a second reconnect sends none of it again', async () => {
+    let sessions = 0;
+    let report!: (events: ClientMessage[]) => void;
+    const third = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      const { event, before } = await peer.until('input_audio_buffer.commit');
+      if (sessions === 1) await peer.until('input_audio_buffer.commit');
+      if (sessions === 2) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'replayed' });
+      if (sessions === 3) return report([...before, event]);
+      peer.socket.terminate();
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000));
+    await stt.commit();
+    for await (const event of stt) {
+      if (event.type === 'reconnected' && sessions === 3) {
+        await stt.appendAudio(randomBytes(320));
+        await stt.commit();
+        break;
+      }
+    }
+    expect(appended(await within(3000, 'the third session', third))).toEqual([320, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
   test('commits made under server VAD are covered by its transcripts: after switching to manual commits, the next transcript frees its audio', async () => {
     let sessions = 0;
     let report!: (events: ClientMessage[]) => void;
