@@ -475,6 +475,24 @@ describe('liveness pings', () => {
     await stt.close();
   });
 
+  it('a pong the client did not ask for is ignored: RFC 6455 allows one as a one-way heartbeat', async () => {
+    fake.onSession(STT, async (peer) => {
+      transcriptionSessionCreated(peer);
+      peer.socket.pong();
+      await peer.until('input_audio_buffer.commit');
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'after the pong' });
+    });
+    const stt = await connect({ pingIntervalMs: 0, turnDetection: null });
+    await delay(50);
+    await stt.appendAudio(new Uint8Array(3200));
+    await stt.commit();
+    for await (const transcript of stt.transcripts()) {
+      expect(transcript).toBe('after the pong');
+      break;
+    }
+    await stt.close();
+  });
+
   it('a slow reader is not taken for a dead peer: no pings while reading is paused', async () => {
     const total = 1000;
     fake.onSession(STT, (peer) => {

@@ -70,6 +70,7 @@ test('connects with model, input_audio_format and VAD off in the query, the Open
   expect(Object.fromEntries(upgrade.url.searchParams)).toEqual({ model: 'openai/whisper-large-v3', input_audio_format: 'pcm_s16le_16000', turn_detection: 'none' });
   expect(upgrade.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
   expect(upgrade.headers['openai-beta']).toBe('realtime=v1');
+  expect(upgrade.headers['sec-websocket-extensions']).toBeUndefined(); // no permessage-deflate: base64 PCM hardly compresses
 });
 
 test('appends a Readable in even chunks of chunkBytes, whatever sizes the stream reads in', async () => {
@@ -483,7 +484,35 @@ describe('reconnect (opt-in)', () => {
     })().catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'RealtimeError', code: 'session_limit' });
     await expect(stt.appendAudio(Buffer.alloc(2))).rejects.toMatchObject({ code: 'session_limit' });
+    await fake.peers[0].closed;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // far past initialDelayMs
+    expect(await stt.events()[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
     expect(fake.upgrades).toHaveLength(1);
+    await stt.close();
+  });
+
+  test('a close by the server with code 1000 but no fatal failure is reconnected too, the announcement naming code and reason', async () => {
+    let sessions = 0;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      if (sessions === 1) return peer.socket.close(1000, 'idle');
+      await peer.next();
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') seen.push(`${event.error.constructor.name}: ${event.error.message}`);
+      else seen.push(event.type);
+      if (event.type === 'reconnected') await stt.appendAudio(Buffer.alloc(320));
+      if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    }
+    expect(seen).toEqual([
+      'RealtimeClosedError: The realtime connection closed unexpectedly during the session (close code 1000: idle).',
+      'reconnected',
+      'conversation.item.input_audio_transcription.completed',
+    ]);
     await stt.close();
   });
 
@@ -994,6 +1023,141 @@ describe('what a reconnect replays', () => {
     expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
     await stt.close();
   });
+
+  test('after a gap, a commit whose audio was all lost is not sent again: the replay starts with the audio still held', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.until('input_audio_buffer.commit');
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000)); // the first second leaves the buffer; its commit is still held
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'reconnecting',
+      { type: 'gap', droppedBytes: 32000, droppedMs: 1000 },
+      { type: 'reconnected', attempt: 1, replayedBytes: 64000 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    // A commit with no audio before it would be an empty commit, which the server refuses.
+    expect(appended(await replayed)).toEqual([32000, 32000, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('after such a gap, the transcript of the replayed commit frees its audio: a second reconnect sends none of it again', async () => {
+    let sessions = 0;
+    let report!: (events: ClientMessage[]) => void;
+    const third = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      const { event, before } = await peer.until('input_audio_buffer.commit');
+      if (sessions === 1) await peer.until('input_audio_buffer.commit');
+      if (sessions === 2) await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'replayed' });
+      if (sessions === 3) return report([...before, event]);
+      peer.socket.terminate();
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10, replayBufferBytes: 64000 } });
+    await stt.appendAudio(randomBytes(32000));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(64000));
+    await stt.commit();
+    for await (const event of stt) {
+      if (event.type === 'reconnected' && sessions === 3) {
+        await stt.appendAudio(randomBytes(320));
+        await stt.commit();
+        break;
+      }
+    }
+    expect(appended(await within(3000, 'the third session', third))).toEqual([320, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('commits made under server VAD are covered by its transcripts: after switching to manual commits, the next transcript frees its audio', async () => {
+    let sessions = 0;
+    let report!: (events: ClientMessage[]) => void;
+    const resent = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      if (sessions === 1) {
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'by VAD' });
+        await peer.until('input_audio_buffer.commit');
+        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'by hand' });
+        peer.socket.terminate();
+        return;
+      }
+      const { event, before } = await peer.until('input_audio_buffer.commit');
+      report([...before, event]);
+    });
+    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    for await (const event of stt) {
+      if (event.type === 'conversation.item.input_audio_transcription.completed' && event.transcript === 'by VAD') {
+        await stt.updateSession({ turn_detection: null });
+        await stt.appendAudio(randomBytes(1600));
+        await stt.commit();
+      }
+      if (event.type === 'reconnected') {
+        expect(event.replayedBytes).toBe(0);
+        break;
+      }
+    }
+    await stt.appendAudio(randomBytes(320));
+    await stt.commit();
+    expect(appended(await within(3000, 'the second session', resent))).toEqual(['transcription_session.updated', 320, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
+  test('audio appended while a replay is being sent goes out once, after the replayed audio', async () => {
+    const held = 6_400_000; // more than the kernel's socket buffers take, so the replay waits for the server to read
+    let sessions = 0;
+    let resumeReading!: () => void;
+    const mayRead = new Promise<void>((resolve) => (resumeReading = resolve));
+    let report!: (events: ClientMessage[]) => void;
+    const received = new Promise<ClientMessage[]>((resolve) => (report = resolve));
+    fake.onSession(
+      STT,
+      async (peer) => {
+        sessions += 1;
+        transcriptionSessionCreated(peer);
+        if (sessions === 1) {
+          await peer.until('input_audio_buffer.commit');
+          peer.socket.terminate();
+          return;
+        }
+        peer.socket.pause();
+        await mayRead;
+        peer.socket.resume();
+        const first = await peer.until('input_audio_buffer.commit');
+        const second = await peer.until('input_audio_buffer.commit');
+        report([...first.before, first.event, ...second.before, second.event]);
+      },
+      { record: false },
+    );
+    const stt = await connect({ turnDetection: null, highWaterMark: 0, reconnect: { initialDelayMs: 1, replayBufferBytes: held } });
+    await stt.appendAudio(randomBytes(held));
+    await stt.commit();
+    const marker = Buffer.alloc(3200, 0x55);
+    for await (const event of stt) {
+      if (event.type === 'reconnecting') {
+        while (stt.bufferedAmount === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        const appending = stt.appendAudio(marker).then(() => stt.commit());
+        resumeReading();
+        await appending;
+      }
+      if (event.type === 'reconnected') {
+        expect(event.replayedBytes).toBe(held + marker.length);
+        break;
+      }
+    }
+    const sizes = appended(await within(10_000, 'the replay', received));
+    expect(sizes).toEqual([...Array(held / 32000).fill(32000), 'input_audio_buffer.commit', marker.length, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
 });
 
 describe('reconnect attempts', () => {
@@ -1203,6 +1367,27 @@ describe('reconnect attempts', () => {
     expect(fake.upgrades).toHaveLength(1);
   });
 
+  test('close() while a reconnect waits for its upgrade: the attempt failing after it changes nothing, later calls say the session is closed', async () => {
+    fake.onSession(STT, (peer) => {
+      transcriptionSessionCreated(peer);
+      fake.stall(STT, 'upgrade');
+      peer.socket.terminate();
+    });
+    const stt = await connect({ handshakeTimeoutMs: 150, reconnect: { initialDelayMs: 1 } });
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type);
+      while (fake.upgrades.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stt.close();
+    }
+    expect(seen).toEqual(['reconnecting']);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the attempt's handshake timeout
+    const error = await rejection(stt.appendAudio(Buffer.alloc(2)));
+    expect((error as Error).constructor).toBe(TogetherAudioError);
+    expect((error as Error).message).toBe('The realtime session is closed; open a new one.');
+    expect(fake.upgrades).toHaveLength(2);
+  });
+
   test('close() while a reconnect is connecting closes the new connection once it opens, and replays nothing', async () => {
     let sessions = 0;
     let second: ServerPeer | undefined;
@@ -1285,6 +1470,37 @@ describe('session settings', () => {
     await expect(connect({ language: '' })).rejects.toThrow(new TypeError('language must be a non-empty string, got an empty string.'));
     await stt.close();
     expect(fake.peers[0].received).toEqual([]);
+  });
+
+  test('a setting passed as undefined to updateSession is left as it was, also for the session a reconnect opens', async () => {
+    let sessions = 0;
+    const sent: ClientMessage[][] = [[], []];
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      const mine = sent[sessions - 1];
+      if (sessions === 1) {
+        mine.push(await peer.next(), await peer.next());
+        peer.socket.terminate();
+        return;
+      }
+      mine.push(await peer.next());
+      peer.send({ type: 'conversation.item.input_audio_transcription.completed', transcript: 'back' });
+    });
+    const stt = await connect({ language: 'de', reconnect: { initialDelayMs: 1 } });
+    await stt.updateSession({ language: undefined, prompt: 'Grüezi' });
+    for await (const transcript of stt.transcripts()) {
+      expect(transcript).toBe('back');
+      break;
+    }
+    expect(sent).toEqual([
+      [
+        { type: 'transcription_session.updated', session: { language: 'de' } },
+        { type: 'transcription_session.updated', session: { prompt: 'Grüezi' } },
+      ],
+      [{ type: 'transcription_session.updated', session: { language: 'de', prompt: 'Grüezi' } }],
+    ]);
+    await stt.close();
   });
 
   test('after a reconnect the settings given so far are sent again, and commits follow the latest turn_detection', async () => {

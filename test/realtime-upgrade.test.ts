@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { WebSocket as WsWebSocket } from 'ws';
 import {
   APIConnectionError,
@@ -29,14 +29,26 @@ const transports: Array<[string, object]> = [
   ['a platform WebSocket', platform],
 ];
 
+/** Resolves once the client has ended the connection (the server's side reads its end). */
+function released(socket: Socket): Promise<void> {
+  if (socket.readableEnded || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    socket.once('end', resolve).once('close', resolve);
+    socket.resume();
+  });
+}
+
 function endpoint(path: string): string {
   return `${fake.baseURL.replace(/^http:/, 'ws:')}${path}`;
 }
 
-/** Makes the global scope look like a browser page (a `window`, no Node runtime detected) while `body` runs. */
-async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown): Promise<T> {
+/**
+ * Makes the global scope look like a browser page (a `window`, no Node runtime detected) while `body`
+ * runs, or with `worker` like a web worker (no `window` either).
+ */
+async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown, { worker = false } = {}): Promise<T> {
   const scope = globalThis as Record<string, unknown>;
-  scope.window = { document: {} };
+  if (!worker) scope.window = { document: {} };
   if (WebSocket) scope.WebSocket = WebSocket;
   try {
     return await body();
@@ -44,6 +56,32 @@ async function asBrowserPage<T>(body: () => Promise<T>, WebSocket?: unknown): Pr
     delete scope.window;
     if (WebSocket) delete scope.WebSocket;
   }
+}
+
+/**
+ * Calls `start` with `globalThis.process` replaced, as a bundler's shim or a runtime without one would
+ * have it. Opening a session picks its WebSocket before its first await, so the swap covers that choice.
+ */
+function withProcess<T>(process: unknown, start: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'process') as PropertyDescriptor;
+  Object.defineProperty(globalThis, 'process', { value: process, configurable: true, writable: true });
+  try {
+    return start();
+  } finally {
+    Object.defineProperty(globalThis, 'process', descriptor);
+  }
+}
+
+/** `ws`'s WebSocket class as a platform one that records the path of each socket it opens. */
+function countingWebSocket(): { Counted: PlatformWebSocketConstructor; constructed: string[] } {
+  const constructed: string[] = [];
+  class Counted extends WsWebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      constructed.push(new URL(url).pathname);
+    }
+  }
+  return { Counted: Counted as unknown as PlatformWebSocketConstructor, constructed };
 }
 
 describe('over a platform WebSocket', () => {
@@ -203,13 +241,7 @@ describe('over a platform WebSocket', () => {
 
   test("outside Node the global WebSocket is used, and a runtime without one is told to pass it", async () => {
     fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
-    const constructed: string[] = [];
-    class Counted extends WsWebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols);
-        constructed.push(new URL(url).pathname);
-      }
-    }
+    const { Counted, constructed } = countingWebSocket();
     const stt = await asBrowserPage(() => connect({ dangerouslyAllowBrowser: true }), Counted);
     expect(constructed).toEqual(['/v1/realtime']);
     expect(fake.upgrades[0].headers.authorization).toBeUndefined();
@@ -220,17 +252,29 @@ describe('over a platform WebSocket', () => {
     expect((error as Error).message).toBe('This runtime has no WebSocket; pass one as the WebSocket option.');
     expect(fake.upgrades).toHaveLength(1);
   });
+
+  test('so it is in a page whose bundler defines a process without versions, and in a web worker (neither window nor process)', async () => {
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
+    const { Counted, constructed } = countingWebSocket();
+    const shimmed = await asBrowserPage(() => withProcess({ env: {}, browser: true }, () => connect({ dangerouslyAllowBrowser: true })), Counted);
+    await shimmed.close();
+    const inWorker = await asBrowserPage(() => withProcess(undefined, () => connect({ dangerouslyAllowBrowser: true })), Counted, { worker: true });
+    await inWorker.close();
+    expect(constructed).toEqual(['/v1/realtime', '/v1/realtime']);
+    expect(fake.upgrades.map((upgrade) => upgrade.headers.authorization)).toEqual([undefined, undefined]);
+  });
 });
 
 describe.each(transports)('opening over %s', (_name, transport) => {
-  test('an upgrade never answered fails after handshakeTimeoutMs with APITimeoutError naming the endpoint and the wait', async () => {
+  test('an upgrade never answered fails after handshakeTimeoutMs with APITimeoutError naming the endpoint and the wait, and its connection is closed', async () => {
     fake.stall(STT, 'upgrade');
     const error = await within(5000, 'connect', rejection(connect({ ...transport, handshakeTimeoutMs: 150 })));
     expect((error as Error).constructor).toBe(APITimeoutError);
     expect((error as Error).message).toBe(`The realtime upgrade to ${endpoint('/realtime')} got no answer within 150 ms.`);
+    await within(2000, 'the client letting go of the connection', released(fake.stalled[0]));
   });
 
-  test('aborting the signal during the upgrade rejects with APIUserAbortError carrying the reason, and leaves no listener', async () => {
+  test('aborting the signal during the upgrade rejects with APIUserAbortError carrying the reason, closes the connection, and leaves no listener', async () => {
     fake.stall(STT, 'upgrade');
     const controller = new AbortController();
     const reason = new Error('the user left');
@@ -241,6 +285,7 @@ describe.each(transports)('opening over %s', (_name, transport) => {
     expect((error as Error).constructor).toBe(APIUserAbortError);
     expect((error as Error).cause).toBe(reason);
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+    await within(2000, 'the client letting go of the connection', released(fake.stalled[0]));
   });
 
   test('an aborted signal is refused before any upgrade', async () => {
@@ -258,6 +303,26 @@ describe.each(transports)('opening over %s', (_name, transport) => {
     expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, deadline + 100 - Date.now()));
     await stt.appendAudio(Buffer.alloc(320));
+    await stt.close();
+  });
+
+  test('close() does the closing handshake at once: the server sees 1000, and close() settles long before closeTimeoutMs', async () => {
+    fake.onSession(STT, (peer) => transcriptionSessionCreated(peer));
+    const stt = await connect({ ...transport, closeTimeoutMs: 60_000 });
+    await within(2000, 'close()', stt.close());
+    expect(await within(2000, 'the server seeing the close', fake.peers[0].closed)).toMatchObject({ code: 1000 });
+  });
+
+  test("after the server's close frame, while its connection is still open, an append is refused with RealtimeClosedError, never dropped", async () => {
+    fake.onSession(STT, (peer) => {
+      transcriptionSessionCreated(peer);
+      peer.socket.pause(); // the client's answering close frame is never read, so the connection stays open
+      peer.tcp.write(Buffer.from([0x88, 0x02, 0x03, 0xe8])); // a close frame (code 1000), past the server's ws
+    });
+    const stt = await connect({ ...transport, closeTimeoutMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const error = await rejection(stt.appendAudio(Buffer.alloc(320)));
+    expect((error as Error).constructor).toBe(RealtimeClosedError);
     await stt.close();
   });
 });

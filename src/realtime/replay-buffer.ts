@@ -44,7 +44,12 @@ export class ReplayBuffer {
    * the oldest open commit; with server VAD, everything appended so far.
    */
   transcribed(manualCommits: boolean): void {
-    const upTo = manualCommits ? this.#openCommits.shift() : this.#head;
+    if (!manualCommits) {
+      // The commits made so far are covered too: none of them is waiting for a transcript of its own.
+      this.#openCommits.length = 0;
+      return this.#trim(this.#head);
+    }
+    const upTo = this.#openCommits.shift();
     if (upTo !== undefined) this.#trim(upTo);
   }
 
@@ -63,6 +68,8 @@ export class ReplayBuffer {
   /** After a gap has been reported: replays start at the oldest audio still held. */
   skipMissing(): void {
     this.#watermark += this.missingBytes;
+    // A commit before the oldest audio held lost all its audio: sent again, it would be an empty commit, which the server refuses.
+    while (this.#entries.length > 0 && 'commit' in this.#entries[0]) this.#entries.shift();
     // The commits that went with that audio are never replayed, so no transcript will answer them.
     const held = new Set(this.#entries.filter((entry) => 'commit' in entry).map((entry) => entry.offset));
     const answerable = this.#openCommits.filter((offset) => held.has(offset));

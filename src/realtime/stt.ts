@@ -283,10 +283,10 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
 
   /** Changes the session: `turn_detection` (server VAD settings, or null for manual commits), `language`, `prompt`. */
   async updateSession(session: TranscriptionSessionConfig): Promise<void> {
-    validateSessionConfig(session);
+    const given = validateSessionConfig(session);
     if (session.turn_detection !== undefined) validateTurnDetection(session.turn_detection);
     this.#throwIfFailed();
-    this.#sessionConfig = { ...this.#sessionConfig, ...session };
+    this.#sessionConfig = { ...this.#sessionConfig, ...given };
     if (session.turn_detection !== undefined) this.#manualCommits = session.turn_detection === null;
     const event: TranscriptionSessionUpdatedEvent = { type: 'transcription_session.updated', session };
     if (this.#live()) await this.#connection!.send(event);

@@ -28,6 +28,8 @@ export class FakeRealtime {
   readonly upgrades: RecordedUpgrade[] = [];
   readonly violations: string[] = [];
   readonly peers: ServerPeer[] = [];
+  /** The TCP sockets of stalled upgrades (see `stall`), to see whether the client let go of them. */
+  readonly stalled: Socket[] = [];
   private readonly scripts = new Map<RealtimePath, { script: SessionScript; record: boolean }>();
   private readonly refusals = new Map<RealtimePath, Refusal>();
   private readonly stalls = new Map<RealtimePath, 'upgrade' | 'refusal-body'>();
@@ -98,6 +100,7 @@ export class FakeRealtime {
     const path = url.pathname.replace(/^\/v1/, '') as RealtimePath;
     this.upgrades.push({ path, url, headers: req.headers });
     const stall = this.stalls.get(path);
+    if (stall) this.stalled.push(socket);
     if (stall === 'upgrade') return;
     if (stall === 'refusal-body') {
       socket.write('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"error": {"mess');
