@@ -254,7 +254,7 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
   const { config } = response;
   const wanted = internalOf(config).togetherResponseType;
   // fetch gives no body at all (null) for a 204, a 205 or a HEAD response: read, it is an empty one, as on Node.
-  if (response.data === null && wanted !== 'stream') response.data = new ReadableStream({ start: (controller) => controller.close() });
+  if (response.data === null && wanted !== undefined && wanted !== 'stream') response.data = new ReadableStream({ start: (controller) => controller.close() });
   if (wanted === undefined || !isStreamBody(response.data) || settled.has(response)) return response;
   settled.add(response);
   stopSocketTimeout(response.request);
