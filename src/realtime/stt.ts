@@ -342,7 +342,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
       options: this.#options,
       budget: this.#budget,
     });
-    if (Object.values(this.#sessionConfig).some((value) => value !== undefined)) {
+    if (Object.keys(this.#sessionConfig).length > 0) {
       const event: TranscriptionSessionUpdatedEvent = { type: 'transcription_session.updated', session: this.#sessionConfig };
       try {
         await connection.send(event);
