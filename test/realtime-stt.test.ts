@@ -857,6 +857,28 @@ describe('what a reconnect replays', () => {
     }
   });
 
+  test('with manual commits, a settings change that leaves turn_detection out keeps them manual: a transcript still covers only the oldest', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.until('input_audio_buffer.commit');
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first turn' });
+    });
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    await stt.updateSession({ language: 'de' });
+    await stt.appendAudio(randomBytes(6400));
+    await stt.commit();
+    expect(await eventsUntilReplayed(stt)).toEqual([
+      'conversation.item.input_audio_transcription.completed',
+      'reconnecting',
+      { type: 'reconnected', attempt: 1, replayedBytes: 6400 },
+      'conversation.item.input_audio_transcription.completed',
+    ]);
+    expect(appended(await replayed)).toEqual(['transcription_session.updated', 6400, 'input_audio_buffer.commit']);
+    await stt.close();
+  });
+
   test('clear() drops the audio before it from the replay, and its commits', async () => {
     const { replayed } = dropOnce(async (peer) => {
       await peer.until('input_audio_buffer.clear');
