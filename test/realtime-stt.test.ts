@@ -1097,22 +1097,11 @@ describe('what a reconnect replays', () => {
   });
 
   test('commits made under server VAD are covered by its transcripts: after switching to manual commits, the next transcript frees its audio', async () => {
-    let sessions = 0;
-    let report!: (events: ClientMessage[]) => void;
-    const resent = new Promise<ClientMessage[]>((resolve) => (report = resolve));
-    fake.onSession(STT, async (peer) => {
-      sessions += 1;
-      transcriptionSessionCreated(peer);
-      if (sessions === 1) {
-        await peer.until('input_audio_buffer.commit');
-        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'by VAD' });
-        await peer.until('input_audio_buffer.commit');
-        await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'by hand' });
-        peer.socket.terminate();
-        return;
-      }
-      const { event, before } = await peer.until('input_audio_buffer.commit');
-      report([...before, event]);
+    const { replayed: resent } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'by VAD' });
+      await peer.until('input_audio_buffer.commit');
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_2', transcript: 'by hand' });
     });
     const stt = await connect({ reconnect: { initialDelayMs: 10 } });
     await stt.appendAudio(randomBytes(3200));
