@@ -13,6 +13,7 @@ import { APIPromise } from './api-promise';
 import { toAxiosConfig, type RequestOptions } from './request-options';
 import type { Platform } from './platform';
 import { toUploadSource, type Uploadable } from './uploads';
+import { showValue } from './validation';
 
 /** Timing detail of a verbose_json result (the spec's inline enum, which the generator flattens to string). */
 export type TimestampGranularity = 'segment' | 'word';
@@ -140,17 +141,17 @@ function validateAudioToText(kind: string, params: AudioToTextParams): void {
   if (params.file === undefined || params.file === null)
     throw new TypeError(`The ${kind} needs "file" (an http(s) URL, bytes, a Blob/File or a stream; on Node also a path).`);
   if (params.response_format !== undefined && !RESPONSE_FORMATS.includes(params.response_format)) {
-    throw new TypeError(`Invalid response_format ${JSON.stringify(params.response_format)}: expected one of ${RESPONSE_FORMATS.join(', ')}.`);
+    throw new TypeError(`Invalid response_format ${showValue(params.response_format)}: expected one of ${RESPONSE_FORMATS.join(', ')}.`);
   }
   const { temperature } = params;
   if (temperature !== undefined && !(typeof temperature === 'number' && temperature >= 0 && temperature <= 1)) {
-    throw new TypeError(`Invalid temperature ${JSON.stringify(temperature)}: expected a number from 0 to 1.`);
+    throw new TypeError(`Invalid temperature ${showValue(temperature)}: expected a number from 0 to 1.`);
   }
   const granularities = ([] as unknown[]).concat(params.timestamp_granularities ?? []);
   const known = TIMESTAMP_GRANULARITIES as unknown[];
   const unknown = granularities.find((granularity) => !known.includes(granularity));
   if (unknown !== undefined) {
-    throw new TypeError(`Invalid timestamp_granularities entry ${JSON.stringify(unknown)}: expected ${known.join(' or ')}.`);
+    throw new TypeError(`Invalid timestamp_granularities entry ${showValue(unknown)}: expected ${known.join(' or ')}.`);
   }
 }
 
@@ -158,7 +159,7 @@ function validateSpeakers(params: TranscriptionCreateParams): void {
   for (const field of ['min_speakers', 'max_speakers'] as const) {
     const value = params[field];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-      throw new TypeError(`Invalid ${field} ${JSON.stringify(value)}: expected a positive integer.`);
+      throw new TypeError(`Invalid ${field} ${showValue(value)}: expected a positive integer.`);
     }
   }
   if (params.min_speakers !== undefined && params.max_speakers !== undefined && params.min_speakers > params.max_speakers) {

@@ -422,7 +422,9 @@ describe('the parameters at their edges', () => {
     ['parameters that are not an object', null, 'The transcription parameters must be an object.'],
     ['a temperature below 0', { file: AUDIO, temperature: -0.1 }, 'Invalid temperature -0.1: expected a number from 0 to 1.'],
     ['a temperature that is not a number', { file: AUDIO, temperature: '0.5' }, 'Invalid temperature "0.5": expected a number from 0 to 1.'],
+    ['a temperature that is NaN', { file: AUDIO, temperature: Number.NaN }, 'Invalid temperature NaN: expected a number from 0 to 1.'],
     ['a max_speakers of 0', { file: AUDIO, max_speakers: 0 }, 'Invalid max_speakers 0: expected a positive integer.'],
+    ['a max_speakers that is infinite', { file: AUDIO, max_speakers: Number.POSITIVE_INFINITY }, 'Invalid max_speakers Infinity: expected a positive integer.'],
     [
       'a response_format the endpoint does not return',
       { file: AUDIO, response_format: 'text' },

@@ -23,7 +23,7 @@ import { ReplayBuffer } from './replay-buffer';
 import { requirePcm, rejectContainer } from './pcm-input';
 import type { SocketAuth } from './transport';
 import { validateTurnDetection } from './turn-detection';
-import { describe, requireNonBlank } from './validation';
+import { describe, requireNonBlank, showValue } from './validation';
 
 export const REALTIME_TRANSCRIPTION_PATH = '/realtime';
 export const DEFAULT_REALTIME_TRANSCRIPTION_MODEL = 'openai/whisper-large-v3';
@@ -170,7 +170,7 @@ export class RealtimeTranscription implements AsyncIterable<RealtimeTranscriptio
     const inputAudioFormat = options.inputAudioFormat ?? DEFAULT_INPUT_AUDIO_FORMAT;
     requireNonBlank(model, 'model');
     if (inputAudioFormat !== DEFAULT_INPUT_AUDIO_FORMAT) {
-      throw new TypeError(`inputAudioFormat must be ${JSON.stringify(DEFAULT_INPUT_AUDIO_FORMAT)} (the only format the API accepts), got ${JSON.stringify(inputAudioFormat)}.`);
+      throw new TypeError(`inputAudioFormat must be ${JSON.stringify(DEFAULT_INPUT_AUDIO_FORMAT)} (the only format the API accepts), got ${showValue(inputAudioFormat)}.`);
     }
     if (options.turnDetection !== undefined) validateTurnDetection(options.turnDetection);
     const sessionConfig = validateSessionConfig({ language: options.language, prompt: options.prompt });
