@@ -13,13 +13,15 @@ const ADAPTERS = ['http', 'fetch'];
  * streamed the way the runtime sends a streamed body.
  */
 export function transportFor(platform: Platform): AxiosAdapter {
+  // Asked once per client, not on every request: in a browser build, axios answers by throwing.
+  const bodyOutlivesTimeout = !hasHttpAdapter();
   return async (config: InternalAxiosRequestConfig) => {
     const send = axios.getAdapter(ADAPTERS, config);
     const form: unknown = config.data;
     if (platform.uploadTransport && (form instanceof MultipartForm || isStreamBody(form))) {
       config.transport = platform.uploadTransport(config.timeout);
     }
-    if (!(form instanceof MultipartForm)) return sendTimed(send, config);
+    if (!(form instanceof MultipartForm)) return sendTimed(send, config, bodyOutlivesTimeout);
     const headers = AxiosHeaders.from(config.headers);
     headers.set('Content-Type', form.contentType);
     config.headers = headers;
@@ -34,7 +36,7 @@ export function transportFor(platform: Platform): AxiosAdapter {
     // comes back in a response or an error (and that a retry resends) holds the form again.
     config.data = data;
     try {
-      return await sendTimed(send, config);
+      return await sendTimed(send, config, bodyOutlivesTimeout);
     } finally {
       config.data = form;
     }
@@ -55,11 +57,11 @@ export function hasHttpAdapter(): boolean {
  * axios's fetch adapter keeps its `timeout` running until the body has been read, so a streamed
  * response longer than the timeout (speech read over a minute) would be cut off. There the timeout
  * bounds only the wait for the headers, as on Node; the body's silences are bounded by the
- * response guard (response-body.ts). The http adapter needs nothing of this.
+ * response guard (response-body.ts). The http adapter needs nothing of this (`bodyOutlivesTimeout` false).
  */
-async function sendTimed(send: AxiosAdapter, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+async function sendTimed(send: AxiosAdapter, config: InternalAxiosRequestConfig, bodyOutlivesTimeout: boolean): Promise<AxiosResponse> {
   const { timeout, signal } = config;
-  if (!timeout || hasHttpAdapter()) return send(config);
+  if (!timeout || !bodyOutlivesTimeout) return send(config);
   const headersDue = new AbortController();
   const forward = () => headersDue.abort((signal as AbortSignal).reason);
   const userSignal = signal as AbortSignal | undefined;
