@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { APIConnectionError, APIUserAbortError, BadRequestError, StreamError, TogetherAudio, type AudioSpeechRequest } from '../src';
+import { removePartialFile } from '../src/node/partial-file';
 import { FakeTogether, readJson, sendError, writeSpeechEvents } from './support/fake-together';
 import { parseWav } from './support/wav-reader';
 
@@ -312,6 +313,15 @@ describe.each(['toFile', 'toWavFile'] as const)('speech.%s to a path that is not
     await expect(client.speech[method](request, fifo)).rejects.toBeInstanceOf(method === 'toFile' ? BadRequestError : StreamError);
     await reader;
     expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+});
+
+describe('removePartialFile', () => {
+  // Every caller removes the partial file on its way to rethrowing what went wrong: a removal that
+  // fails must not take that error's place. As root nearly every unlink succeeds; procfs refuses.
+  it('resolves when the file cannot be removed, so the error that made it partial is the one reported', async () => {
+    expect(lstatSync('/proc/self/status').isFile()).toBe(true);
+    await expect(removePartialFile('/proc/self/status')).resolves.toBeUndefined();
   });
 });
 
