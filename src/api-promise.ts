@@ -1,5 +1,6 @@
 import type { AxiosResponse, ResponseType } from 'axios';
 import type { RequestOptions } from './request-options';
+import { hasNullBody } from './response-body';
 import { plainHeaders, responseMeta, type ResponseMeta } from './response-meta';
 
 /** The response a facade call's data came from. */
@@ -73,7 +74,9 @@ export class APIPromise<T> extends Promise<T> {
   async asResponse(): Promise<Response> {
     const response = await this.#request('stream');
     const info = infoOf(response);
-    return new Response(response.data as ReadableStream<Uint8Array>, { status: info.status, headers: info.headers });
+    // The body of a 204 or 205 is an empty stream already released (see response-body.ts).
+    const body = hasNullBody(info.status) ? null : (response.data as ReadableStream<Uint8Array>);
+    return new Response(body, { status: info.status, headers: info.headers });
   }
 
   async #request(responseType: ResponseType | undefined): Promise<AxiosResponse> {

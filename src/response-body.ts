@@ -243,6 +243,13 @@ function contradiction(expected: BodyKind | undefined, contentType: string): str
 
 const settled = new WeakSet<object>();
 
+/** Whether a response with this status has no body by definition (a web Response refuses one). */
+export function hasNullBody(status: number): boolean {
+  return status === 204 || status === 205;
+}
+
+const emptyStream = () => new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+
 /**
  * The response pipeline for a successful status, once per response (a retried request passes the
  * interceptors again with the same response): decode the body, guard it (typed errors, idle
@@ -254,7 +261,7 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
   const { config } = response;
   const wanted = internalOf(config).togetherResponseType;
   // fetch gives no body at all (null) for a 204, a 205 or a HEAD response: read, it is an empty one, as on Node.
-  if (response.data === null && wanted !== undefined && wanted !== 'stream') response.data = new ReadableStream({ start: (controller) => controller.close() });
+  if (response.data === null && wanted !== undefined) response.data = emptyStream();
   if (wanted === undefined || !isStreamBody(response.data) || settled.has(response)) return response;
   settled.add(response);
   stopSocketTimeout(response.request);
@@ -273,17 +280,17 @@ export async function settleResponse<T extends AxiosResponse>(response: T, platf
   const expected = expectedBody(config);
   const problem = contradiction(expected, contentType);
   if (problem) throw unexpectedResponse(response, problem, await readErrorBody(body), redact);
-  if (wanted === 'stream') {
-    response.data = body;
-    return response;
-  }
-  if (response.status === 204 || response.status === 205 || config.method?.toUpperCase() === 'HEAD') {
+  if (hasNullBody(response.status) || config.method?.toUpperCase() === 'HEAD') {
     // Read to its end before it is released: a body cancelled unread takes its socket with it, which
     // a keep-alive connection would outlive. Anything a server sends anyway is dropped.
     const reader = byteReader(body);
     await reader.read();
     await reader.cancel();
-    response.data = wanted === 'arraybuffer' ? new Uint8Array(0) : '';
+    response.data = wanted === 'stream' ? emptyStream() : wanted === 'arraybuffer' ? new Uint8Array(0) : '';
+    return response;
+  }
+  if (wanted === 'stream') {
+    response.data = body;
     return response;
   }
   const limit = expected === 'json' ? MAX_JSON_BODY_BYTES : MAX_BUFFERED_BODY_BYTES;

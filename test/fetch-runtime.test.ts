@@ -9,7 +9,7 @@
 import { getEventListeners, once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { APIConnectionError, APITimeoutError, APIUserAbortError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
+import { APIConnectionError, APITimeoutError, APIUserAbortError, StreamError, TogetherAudio, type AudioSpeechRequest } from '../src/web';
 import '../src/http-stack';
 import { hasHttpAdapter } from '../src/transport';
 import { asBrowserPage } from './support/browser-page';
@@ -72,6 +72,22 @@ it('gives a 204 an empty body, as on Node, and as a Response no body at all', as
   const raw = await client().voices.list().asResponse();
   expect(raw.status).toBe(204);
   expect(raw.body).toBeNull();
+});
+
+it('reads a 204 that claims an event stream as a speech stream that ended without [DONE], as on Node', async () => {
+  server.route('POST /audio/speech', async (req, res) => {
+    await readJson(req);
+    res.writeHead(204, { 'content-type': 'text/event-stream' });
+    res.end();
+  });
+  const stream = client().speech.stream({ ...request, response_format: 'raw' });
+  const error = await (async () => {
+    for await (const _chunk of stream);
+  })().catch((caught: unknown) => caught);
+  expect([(error as Error).constructor, (error as Error).message]).toEqual([
+    StreamError,
+    'The speech stream ended without data: [DONE]; the audio may be truncated.',
+  ]);
 });
 
 it('releases the body of a failed attempt before retrying: the server sees that response closed, unread', async () => {

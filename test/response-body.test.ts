@@ -205,6 +205,22 @@ describe('bodies that are empty by their status or method', () => {
     expect(clientPorts.size).toBe(1);
   });
 
+  it('asResponse of a 204 or 205 is a Response with that status and no body, and the connection is kept', async () => {
+    const statuses = [204, 205];
+    const clientPorts = new Set<number | undefined>();
+    server.route('POST /audio/speech', async (req, res) => {
+      clientPorts.add(req.socket.remotePort);
+      await readBody(req);
+      res.writeHead(statuses.shift() ?? 500);
+      res.end();
+    });
+    const speech = { model: 'cartesia/sonic', input: 'Hi', voice: 'v' };
+    const first = await client.speech.create(speech).asResponse();
+    const second = await client.speech.create(speech).asResponse();
+    expect([first.status, first.body, second.status, second.body]).toEqual([204, null, 205, null]);
+    expect(clientPorts.size).toBe(1);
+  });
+
   it('a 205 to a binary request resolves with no bytes', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readBody(req);

@@ -162,6 +162,18 @@ describe('speech.toFile', () => {
     expect(readFileSync(target).equals(ENCODED)).toBe(true);
   });
 
+  it('writes an empty file for a 204, whose body is empty by definition, as create() resolves no bytes', async () => {
+    server.route('POST /audio/speech', async (req, res) => {
+      await readJson(req);
+      res.writeHead(204);
+      res.end();
+    });
+    const target = tempPath('no-content.wav');
+
+    await expect(client.speech.toFile(request, target)).resolves.toEqual({ path: target, bytes: 0 });
+    expect(readFileSync(target)).toHaveLength(0);
+  });
+
   it('removes the partial file when the connection breaks mid-body', async () => {
     server.route('POST /audio/speech', async (req, res) => {
       await readJson(req);

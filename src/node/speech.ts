@@ -42,7 +42,8 @@ export class NodeSpeech extends Speech {
    */
   async createReadable(request: AudioSpeechRequest, options?: RequestOptions): Promise<Readable> {
     const response = await this.create(request, options).asResponse();
-    return Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>);
+    // A 204 or 205 has no body at all.
+    return response.body ? Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>) : Readable.from([]);
   }
 
   /**
