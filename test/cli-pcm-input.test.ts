@@ -2,6 +2,8 @@ import { BadInputError } from '../src/cli/exit-codes';
 import { toRealtimePcm } from '../src/cli/pcm-input';
 import { pcmToWav } from '../src/wav';
 
+const CONVERT_ADVICE = 'convert it first, e.g. ffmpeg -i IN -ar 16000 -ac 1 OUT.wav (transcribe takes MP3, M4A, WebM and FLAC files as they are).';
+
 /** Feeds `bytes` in pieces of `size`, to cross every header and frame boundary. */
 async function* pieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
@@ -213,6 +215,16 @@ describe('WAV it refuses', () => {
 
   const unreadable = (what: string) =>
     `test.wav is WAV audio this command cannot read (${what}): use integer PCM or 32-bit float, e.g. ffmpeg -i in.wav -ar 16000 -ac 1 -c:a pcm_s16le out.wav`;
+
+  test.each([
+    ['an MP3 file', 'ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb'],
+    ['an Ogg file', 'OggS\x00\x02\x00\x00\x00\x00\x00\x00'],
+    ['a FLAC file', 'fLaC\x00\x00\x00\x22\x12\x00\x12\x00'],
+    ['an MP4/M4A file', '\x00\x00\x00\x20ftypM4A \x00\x00'],
+    ['a WebM file', '\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81'],
+  ])('compressed audio: %s is named, with how to convert it', async (container, header) => {
+    await expectRefused(Buffer.from(header, 'latin1'), `test.wav is ${container}, not WAV or raw PCM: ${CONVERT_ADVICE}`);
+  });
 
   test('RIFF that is not WAVE', async () => {
     await expectRefused(Buffer.from('RIFF\x04\x00\x00\x00AVI ', 'latin1'), 'test.wav is a RIFF file but not WAVE audio.');

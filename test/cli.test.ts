@@ -17,6 +17,8 @@ import { transcriptionSessionCreated } from './support/realtime-session';
 
 jest.setTimeout(60_000);
 
+const CONVERT_ADVICE = 'convert it first, e.g. ffmpeg -i IN -ar 16000 -ac 1 OUT.wav (transcribe takes MP3, M4A, WebM and FLAC files as they are).';
+
 const cli = lazyCli();
 let server: LocalTogetherServer;
 let dir: string;
@@ -426,21 +428,26 @@ describe('listen', () => {
     expect(result.stdout.toString()).toBe('{"transcript":"I heard 0.75 seconds of audio."}\n');
   });
 
-  test('audio it cannot send is bad input, named', async () => {
+  test('audio it cannot send is bad input, named from its header before anything connects', async () => {
     writeFileSync(file('song.mp3'), Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00 not really', 'latin1'));
-    const result = await run(local('listen', 'song.mp3'));
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^together-audio: The audio looks like an MP3 file; realtime transcription takes raw PCM .*Decode it first/);
+    writeFileSync(file('clip.wav'), Buffer.from('RIFF\x24\x00\x00\x00AVI LIST', 'latin1'));
+    const cases: Array<[string, string]> = [
+      ['song.mp3', `"song.mp3" is an MP3 file, not WAV or raw PCM: ${CONVERT_ADVICE}`],
+      ['clip.wav', '"clip.wav" is a RIFF file but not WAVE audio.'],
+    ];
+    for (const [input, message] of cases) {
+      // Nothing listens there: a command that connected first would exit 7 (connection).
+      const result = await run(['listen', input, '--base-url', 'http://127.0.0.1:1']);
+      expect([input, result.code, result.stderr]).toEqual([input, 3, `together-audio: ${message}\n`]);
+    }
   });
 
-  test('a missing file, a folder, input with no audio and a RIFF file that is not WAVE are bad input, named', async () => {
+  test('a missing file, a folder and input with no audio are bad input, named', async () => {
     mkdirSync(file('folder'));
-    writeFileSync(file('clip.wav'), Buffer.from('RIFF\x24\x00\x00\x00AVI LIST', 'latin1'));
     const cases: Array<[string[], string]> = [
       [['listen', 'gone.wav'], 'Audio file "gone.wav" does not exist.'],
       [['listen', 'folder'], 'Audio file "folder" is not a regular file.'],
       [['listen', '-', '--no-vad'], 'stdin holds no audio.'],
-      [['listen', 'clip.wav'], '"clip.wav" is a RIFF file but not WAVE audio.'],
     ];
     for (const [args, message] of cases) {
       const result = await run(local(...args));

@@ -1,3 +1,4 @@
+import { containerOf } from '../realtime/pcm-input';
 import { BadInputError } from './exit-codes';
 
 /** What the realtime transcription endpoint takes: PCM s16le, 16 kHz, mono. */
@@ -14,8 +15,8 @@ interface WavLayout {
 /**
  * Audio for the realtime endpoint from a WAV file or raw PCM: a WAV (integer PCM of 8 to 32 bits,
  * or 32-bit float; any rate, any channels) is mixed down to mono and resampled to s16le 16 kHz as
- * it streams; anything without a RIFF header passes through as raw s16le 16 kHz mono. `name`
- * appears in errors.
+ * it streams; anything without a RIFF header passes through as raw s16le 16 kHz mono, unless its
+ * header names another audio file format. `name` appears in errors.
  */
 export async function* toRealtimePcm(source: AsyncIterable<Uint8Array>, name: string): AsyncGenerator<Buffer> {
   let pending = Buffer.alloc(0);
@@ -28,6 +29,12 @@ export async function* toRealtimePcm(source: AsyncIterable<Uint8Array>, name: st
   };
   while (pending.length < 12 && (await pull()));
   if (pending.toString('latin1', 0, 4) !== 'RIFF') {
+    const container = containerOf(pending);
+    if (container) {
+      throw new BadInputError(
+        `${name} is ${container}, not WAV or raw PCM: convert it first, e.g. ffmpeg -i IN -ar 16000 -ac 1 OUT.wav (transcribe takes MP3, M4A, WebM and FLAC files as they are).`,
+      );
+    }
     yield pending;
     for await (const chunk of { [Symbol.asyncIterator]: () => iterator }) yield Buffer.from(chunk);
     return;

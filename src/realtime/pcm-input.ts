@@ -21,12 +21,17 @@ const containerSignatures: Array<{ name: string; matches: (bytes: Uint8Array) =>
   { name: 'a WebM file', matches: (b) => b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3 },
 ];
 
+/** What audio file `bytes` starts like ("an MP3 file"), when its header says so. */
+export function containerOf(bytes: Uint8Array): string | undefined {
+  return containerSignatures.find((signature) => signature.matches(bytes))?.name;
+}
+
 /** Encoded or containerised audio would be read as noise; say so instead of sending it. */
 export function rejectContainer(bytes: Uint8Array): void {
-  const container = containerSignatures.find((signature) => signature.matches(bytes));
+  const container = containerOf(bytes);
   if (container) {
     throw new TypeError(
-      `The audio looks like ${container.name}; realtime transcription takes raw PCM (pcm_s16le_16000: signed 16-bit little-endian, 16 kHz, mono). Decode it first (e.g. ffmpeg -f s16le -ar 16000 -ac 1).`,
+      `The audio looks like ${container}; realtime transcription takes raw PCM (pcm_s16le_16000: signed 16-bit little-endian, 16 kHz, mono). Decode it first (e.g. ffmpeg -f s16le -ar 16000 -ac 1).`,
     );
   }
 }

@@ -38,6 +38,15 @@ async function listen(context: Context): Promise<void> {
     source = createReadStream(input);
   }
   const name = input === '-' ? 'stdin' : JSON.stringify(input);
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    const stop = () => reject(new InterruptedError('Interrupted.'));
+    if (context.signal.aborted) stop();
+    context.signal.addEventListener('abort', stop, { once: true });
+  });
+  const audio = toRealtimePcm(source as AsyncIterable<Uint8Array>, name);
+  // The header is read and checked before the session opens: audio listen cannot send is refused
+  // without connecting, and a pipe that is slow to start does not keep an idle session open.
+  const first = await Promise.race([interrupted, audio.next()]);
   const session = await (await context.api()).transcriptionSession({
     model: stringOption(values, 'model'),
     ...(values['no-vad'] ? { turnDetection: null } : {}),
@@ -45,10 +54,10 @@ async function listen(context: Context): Promise<void> {
   try {
     let sentBytes = 0;
     async function* counted(): AsyncGenerator<Buffer> {
-      for await (const pcm of toRealtimePcm(source as AsyncIterable<Uint8Array>, name)) {
-        sentBytes += pcm.length;
+      for (let next = first; !next.done; next = await audio.next()) {
+        sentBytes += next.value.length;
         progress.update(`Sent ${(sentBytes / 2 / TARGET_RATE).toFixed(1)} s of audio`);
-        yield pcm;
+        yield next.value;
       }
     }
     const print = (transcript: string) => {
@@ -60,11 +69,6 @@ async function listen(context: Context): Promise<void> {
       if (sent === 0) throw new BadInputError(`${name} holds no audio.`);
       await session.commit();
     })();
-    const interrupted = new Promise<never>((_resolve, reject) => {
-      const stop = () => reject(new InterruptedError('Interrupted.'));
-      if (context.signal.aborted) stop();
-      context.signal.addEventListener('abort', stop, { once: true });
-    });
     await Promise.race([interrupted, Promise.all([sending, printTranscripts(session, sending, timeoutMs(values) ?? DEFAULT_FINAL_WAIT_MS, print)])]);
     progress.done(`Sent ${(sentBytes / 2 / TARGET_RATE).toFixed(1)} s of audio`);
     progress.note(`Session id: ${session.session.id}`);
