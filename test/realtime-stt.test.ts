@@ -21,6 +21,7 @@ import { rejection, transcriptionSessionCreated, useFakeRealtime, within } from 
 import type { ClientMessage } from './support/realtime-protocol';
 
 const STT = '/realtime';
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const { fake, transcription: connect } = useFakeRealtime();
 
 /** Reads appends until a commit and returns the decoded audio and the size of each append. */
@@ -441,6 +442,35 @@ describe('reconnect (opt-in)', () => {
     await stt.close();
   });
 
+  test('a reader catching up on events while the reconnect has no connection yet reads them all, then the session goes on', async () => {
+    let sessions = 0;
+    let dropped!: Promise<unknown>;
+    fake.onSession(STT, async (peer) => {
+      sessions += 1;
+      transcriptionSessionCreated(peer);
+      if (sessions > 1) return;
+      dropped = peer.closed;
+      // 12 KiB unread: over half of maxQueuedBytes, so reading them resumes the (gone) socket.
+      for (let seq = 0; seq < 12; seq += 1) {
+        peer.send({ type: 'conversation.item.input_audio_transcription.delta', item_id: 'item_1', delta: `${seq}:`.padEnd(1024, 'x') });
+      }
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'first' });
+      peer.socket.terminate();
+    });
+    const stt = await connect({ maxQueuedBytes: 16 * 1024, reconnect: { initialDelayMs: 500 } });
+    while (!dropped) await delay(5);
+    await within(2000, 'the drop', dropped);
+    await delay(50); // the client has seen the close too; its reconnect waits 500 ms
+    const seen: string[] = [];
+    for await (const event of stt) {
+      seen.push(event.type === 'reconnected' ? `reconnected ${event.attempt}` : event.type);
+      if (event.type === 'reconnected') break;
+    }
+    expect(seen).toEqual([...Array(12).fill('conversation.item.input_audio_transcription.delta'), 'conversation.item.input_audio_transcription.completed', 'reconnecting', 'reconnected 1']);
+    expect(sessions).toBe(2);
+    await stt.close();
+  });
+
   test('audio that no longer fits the replay buffer is reported as a gap, never dropped silently', async () => {
     let sessions = 0;
     let replayedBytes = 0;
@@ -833,6 +863,25 @@ describe('what a reconnect replays', () => {
     await stt.appendAudio(randomBytes(1600));
     expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
     expect(appended(await replayed)).toEqual([1600]);
+    await stt.close();
+  });
+
+  test('server VAD turned on by updateSession covers commits as when connected with it: a transcript frees the commit before it', async () => {
+    const { replayed } = dropOnce(async (peer) => {
+      await peer.until('input_audio_buffer.commit');
+      await peer.next();
+      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'heard' });
+      await peer.next();
+    }, 'input_audio_buffer.append');
+    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
+    await stt.updateSession({ turn_detection: { type: 'server_vad' } });
+    await stt.appendAudio(randomBytes(3200));
+    await stt.commit();
+    await stt.appendAudio(randomBytes(3200));
+    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
+    await stt.appendAudio(randomBytes(1600));
+    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
+    expect(appended(await replayed)).toEqual(['transcription_session.updated', 1600]);
     await stt.close();
   });
 
