@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { parseSync, type NodeCue } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
@@ -9,7 +10,7 @@ import { LOCAL_API_KEY, LOCAL_VOICES, localSpeech, startLocalTogetherServer, typ
 import { tone } from '../examples/local-realtime-server';
 import { version } from '../package.json';
 import { pcmToWav } from '../src/wav';
-import { lazyCli, runCli, runInTerminal, shellQuote, type CliResult } from './support/cli';
+import { lazyCli, runCli, runInTerminal, shellQuote, type CliResult, type CliRunOptions } from './support/cli';
 import { parseMultipart, readJson, sendError, sendJson } from './support/fake-together';
 import { FakeRealtime } from './support/fake-realtime';
 import { parseWav } from './support/wav-reader';
@@ -48,7 +49,7 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...base, ...extra };
 }
 
-function run(args: string[], options: { stdin?: Buffer | string; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal } = {}): Promise<CliResult> {
+function run(args: string[], options: { stdin?: CliRunOptions['stdin']; env?: NodeJS.ProcessEnv; interrupt?: AbortSignal } = {}): Promise<CliResult> {
   return runCli(cli, args, { cwd: dir, env: options.env ?? env(), stdin: options.stdin, interrupt: options.interrupt });
 }
 
@@ -440,6 +441,18 @@ describe('listen', () => {
       const result = await run(['listen', input, '--base-url', 'http://127.0.0.1:1']);
       expect([input, result.code, result.stderr]).toEqual([input, 3, `together-audio: ${message}\n`]);
     }
+  });
+
+  test('Ctrl-C before stdin has sent any audio exits 130, and nothing was connected', async () => {
+    const ctrlC = new AbortController();
+    const stdin = new PassThrough();
+    // Nothing listens there: a command that connected first would exit 7 (connection) at once.
+    const running = run(['listen', '-', '--base-url', 'http://127.0.0.1:1'], { stdin, interrupt: ctrlC.signal });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    ctrlC.abort();
+    const result = await running;
+    stdin.end();
+    expect([result.code, result.stderr]).toEqual([130, 'together-audio: Interrupted.\n']);
   });
 
   test('a missing file, a folder and input with no audio are bad input, named', async () => {

@@ -79,6 +79,9 @@ export function runExecutable(proc: NodeJS.Process = process): void {
   const io = { stdin: proc.stdin, stdout: proc.stdout, stderr: proc.stderr, env: proc.env, signal: interrupt.signal };
   void main(proc.argv.slice(2), io).then((code) => {
     proc.exitCode = code;
+    // A command stopped early (Ctrl-C, audio it refuses) may leave stdin being read; released, the
+    // process ends now instead of when whatever writes to the pipe stops.
+    proc.stdin.destroy();
   });
 }
 

@@ -18,8 +18,8 @@ export interface CliRunOptions {
   /** The child's whole environment. */
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Written to stdin, which is then closed; stdin is empty (closed) otherwise. */
-  stdin?: Buffer | string;
+  /** Written to stdin, which is then closed; a Readable is piped in, stdin ending when it does; stdin is empty (closed) otherwise. */
+  stdin?: Buffer | string | Readable;
   /** Ctrl-C: when this aborts, the child gets SIGINT (in-process, main()'s `io.signal` aborts, as the executable's SIGINT handler does). */
   interrupt?: AbortSignal;
 }
@@ -119,7 +119,8 @@ function runMain(args: string[], options: CliRunOptions, { terminal = false, std
         }),
         { isTTY: terminal || undefined },
       );
-    const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)], { objectMode: false }), {
+    const given = options.stdin;
+    const stdin = Object.assign(given instanceof Readable ? given : Readable.from(given === undefined ? [] : [Buffer.from(given)], { objectMode: false }), {
       isTTY: terminal || undefined,
     });
     const file = stdoutTo === undefined ? undefined : createWriteStream(path.resolve(options.cwd, stdoutTo));
@@ -143,8 +144,22 @@ function runMain(args: string[], options: CliRunOptions, { terminal = false, std
 /** As runCli, always the executable, with the child at hand (e.g. to signal it). */
 export function startCli(executable: string, args: string[], options: CliRunOptions): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(executable, args, { cwd: options.cwd, env: options.env, stdio: 'pipe' });
-  options.interrupt?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
+  options.interrupt?.addEventListener('abort', () => void catchesSigint(child).then(() => child.kill('SIGINT')), { once: true });
   return { child, result: collect(child, options.stdin) };
+}
+
+/**
+ * Resolves once the child handles SIGINT (its bit in SigCgt of /proc/PID/status), as the CLI does
+ * from its start: a Ctrl-C sent before then would kill it outright, which no user's Ctrl-C can do.
+ */
+async function catchesSigint(child: ChildProcess): Promise<void> {
+  const SIGINT_BIT = 1n << 1n; // signal 2
+  for (;;) {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => undefined);
+    const caught = status?.match(/^SigCgt:\s*([0-9a-f]+)$/m)?.[1];
+    if (caught === undefined || child.exitCode !== null || (BigInt(`0x${caught}`) & SIGINT_BIT) !== 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 export interface TerminalRunOptions extends Omit<CliRunOptions, 'stdin'> {
@@ -172,7 +187,7 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function collect(child: ReturnType<typeof spawn>, stdin: Buffer | string | undefined): Promise<CliResult> {
+function collect(child: ReturnType<typeof spawn>, stdin: CliRunOptions['stdin']): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const stdout: Buffer[] = [];
     let stderr = '';
@@ -181,6 +196,7 @@ function collect(child: ReturnType<typeof spawn>, stdin: Buffer | string | undef
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout: Buffer.concat(stdout), stderr }));
     child.stdin!.on('error', () => undefined);
-    child.stdin!.end(stdin);
+    if (stdin instanceof Readable) stdin.pipe(child.stdin!);
+    else child.stdin!.end(stdin);
   });
 }
