@@ -848,40 +848,33 @@ describe('what a reconnect replays', () => {
     await stt.close();
   });
 
-  test('with server VAD a transcript also covers a commit made before it: neither is sent again', async () => {
+  test.each([
+    ['connected with it', async () => connect({ reconnect: { initialDelayMs: 10 } }), [1600]],
+    [
+      'turned on by updateSession',
+      async () => {
+        const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
+        await stt.updateSession({ turn_detection: { type: 'server_vad' } });
+        return stt;
+      },
+      // The kept settings go first on the new connection.
+      ['transcription_session.updated', 1600],
+    ],
+  ])('with server VAD (%s) a transcript also covers a commit made before it: neither is sent again', async (_how, start, resent) => {
     const { replayed } = dropOnce(async (peer) => {
       await peer.until('input_audio_buffer.commit');
       await peer.next();
       await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'heard' });
       await peer.next();
     }, 'input_audio_buffer.append');
-    const stt = await connect({ reconnect: { initialDelayMs: 10 } });
+    const stt = await start();
     await stt.appendAudio(randomBytes(3200));
     await stt.commit();
     await stt.appendAudio(randomBytes(3200));
     for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
     await stt.appendAudio(randomBytes(1600));
     expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
-    expect(appended(await replayed)).toEqual([1600]);
-    await stt.close();
-  });
-
-  test('server VAD turned on by updateSession covers commits as when connected with it: a transcript frees the commit before it', async () => {
-    const { replayed } = dropOnce(async (peer) => {
-      await peer.until('input_audio_buffer.commit');
-      await peer.next();
-      await peer.sendFlushed({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_1', transcript: 'heard' });
-      await peer.next();
-    }, 'input_audio_buffer.append');
-    const stt = await connect({ turnDetection: null, reconnect: { initialDelayMs: 10 } });
-    await stt.updateSession({ turn_detection: { type: 'server_vad' } });
-    await stt.appendAudio(randomBytes(3200));
-    await stt.commit();
-    await stt.appendAudio(randomBytes(3200));
-    for await (const event of stt) if (event.type === 'conversation.item.input_audio_transcription.completed') break;
-    await stt.appendAudio(randomBytes(1600));
-    expect(await eventsUntilReplayed(stt)).toEqual(['reconnecting', { type: 'reconnected', attempt: 1, replayedBytes: 1600 }, 'conversation.item.input_audio_transcription.completed']);
-    expect(appended(await replayed)).toEqual(['transcription_session.updated', 1600]);
+    expect(appended(await replayed)).toEqual(resent);
     await stt.close();
   });
 
