@@ -5,6 +5,8 @@
 // only where its own code is (from its start to the next test's). A killed mutant needs one of its
 // killing tests kept, a surviving one all its covering tests: stricter than Stryker's own reuse,
 // which then applies on top. Reports are taken oldest first (by file time), so a newer one wins.
+// Static mutants are left out: with ignoreStatic they are not run, and a result from a run that
+// ran them would be reused as if they had been.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import DiffMatchPatch from 'diff-match-patch';
 
@@ -99,14 +101,20 @@ for (const { path } of ordered) {
     const map = mapper(srcFile.source, now);
     for (const mutant of srcFile.mutants) {
       total++;
-      if (mutant.status === 'Ignored' || mutant.status === 'Pending') continue;
+      if (mutant.status === 'Pending') continue;
       const location = map(mutant.location);
       if (!location) continue;
+      const key = `${file}@${location.start.line}:${location.start.column}-${location.end.line}:${location.end.column}\n${mutant.mutatorName}: ${mutant.replacement}`;
+      // A static mutant is not run (ignoreStatic): an older result for it, from a run that did run
+      // it, must not outlive a newer run that ignored it, or Stryker would reuse it.
+      if (mutant.status === 'Ignored' || mutant.static) {
+        mutantsByKey.delete(key);
+        continue;
+      }
       const killedBy = (mutant.killedBy ?? []).map((id) => testIdMap.get(id)).filter(Boolean);
       const coveredBy = (mutant.coveredBy ?? []).map((id) => testIdMap.get(id)).filter(Boolean);
       if (mutant.status === 'Killed' && killedBy.length === 0) continue;
       if (mutant.status !== 'Killed' && coveredBy.length !== (mutant.coveredBy ?? []).length) continue;
-      const key = `${file}@${location.start.line}:${location.start.column}-${location.end.line}:${location.end.column}\n${mutant.mutatorName}: ${mutant.replacement}`;
       mutantsByKey.set(key, { file, mutant: { ...mutant, location, killedBy, coveredBy } });
       kept++;
     }
