@@ -31,6 +31,10 @@ describe('browser pages', () => {
     expect(asBrowserPage(() => new WebTogetherAudio({ apiKey: API_KEY }), lacking)).toBeInstanceOf(WebTogetherAudio);
   });
 
+  it('are told apart from a global window that is null, as server-side renderers leave it', () => {
+    expect(asBrowserPage(() => new WebTogetherAudio({ apiKey: API_KEY }), 'window')).toBeInstanceOf(WebTogetherAudio);
+  });
+
   it('construct it with dangerouslyAllowBrowser: true', () => {
     expect(asBrowserPage(() => new WebTogetherAudio({ apiKey: API_KEY, dangerouslyAllowBrowser: true }))).toBeInstanceOf(WebTogetherAudio);
   });

@@ -1,12 +1,13 @@
 /**
  * Makes the global scope look like a browser page (a window with a document, and a navigator) until
  * `body` has finished, awaiting it if it returns a promise. `lacking` leaves out the document or the
- * navigator, as in runtimes that define a window but are no page (Deno 1 has a window, no document).
+ * navigator, as in runtimes that define a window but are no page (Deno 1 has a window, no document),
+ * or makes the window null, as server-side renderers set it.
  */
-export function asBrowserPage<T>(body: () => T, lacking?: 'document' | 'navigator'): T {
+export function asBrowserPage<T>(body: () => T, lacking?: 'document' | 'navigator' | 'window'): T {
   const scope = globalThis as Record<string, unknown>;
   const saved = { navigator: Object.getOwnPropertyDescriptor(scope, 'navigator') };
-  scope.window = lacking === 'document' ? {} : { document: {} };
+  scope.window = lacking === 'window' ? null : lacking === 'document' ? {} : { document: {} };
   Object.defineProperty(scope, 'navigator', { value: lacking === 'navigator' ? undefined : { userAgent: 'test' }, configurable: true, writable: true });
   const restore = () => {
     delete scope.window;
