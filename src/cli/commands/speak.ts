@@ -64,8 +64,8 @@ async function speak(context: Context): Promise<void> {
 
   // --play without -o plays a temporary file; the player is looked up before anything is sent.
   const tempDir = values.play && output === undefined ? await mkdtemp(path.join(tmpdir(), 'together-audio-')) : undefined;
-  const destination: Destination =
-    output !== undefined ? { kind: 'file', path: output } : tempDir ? { kind: 'file', path: path.join(tempDir, `speech.${format}`) } : { kind: 'stdout' };
+  const file = output ?? (tempDir && path.join(tempDir, `speech.${format}`));
+  const destination: Destination = file !== undefined ? { kind: 'file', path: file } : { kind: 'stdout' };
   try {
     const player = values.play ? findPlayer(format, pcm, (destination as { path: string }).path, io.env) : undefined;
     if (values.play && !player) throw new Error(NO_PLAYER_HELP);
