@@ -27,6 +27,12 @@ for (const path of paths) {
 }
 const files = Object.fromEntries([...byFile].map(([file, mutants]) => [file, { mutants: [...mutants.values()] }]));
 
+/** `text` on one line, cut after 90 characters. */
+const brief = (text) => {
+  const line = text.trim().replace(/\s+/g, ' ');
+  return line.length > 90 ? `${line.slice(0, 90)}…` : line;
+};
+
 if (survivorsOnly) {
   for (const [file, { mutants }] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     const undetected = mutants
@@ -37,11 +43,8 @@ if (survivorsOnly) {
     console.log(`\n### ${file} (${undetected.length})\n`);
     for (const m of undetected) {
       const { line, column } = m.location.start;
-      const replacement = m.replacement.replace(/\s+/g, ' ');
-      const code = lines[line - 1].trim().replace(/\s+/g, ' ');
-      const short = (text) => (text.length > 90 ? `${text.slice(0, 90)}…` : text);
       console.log(
-        `- L${line}:${column} ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no coverage)' : ''} → \`${short(replacement)}\` in \`${short(code)}\``,
+        `- L${line}:${column} ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no coverage)' : ''} → \`${brief(m.replacement)}\` in \`${brief(lines[line - 1])}\``,
       );
     }
   }
